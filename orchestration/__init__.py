@@ -1,0 +1,1 @@
+"""Pulse: the Dagster code location and the Python side of the warehouse."""

@@ -1,0 +1,1 @@
+"""Set-based loading of landing files into the warehouse's raw schema."""

@@ -1,0 +1,76 @@
+"""DDL of the raw layer and of Pulse's bookkeeping tables.
+
+raw.<source>: append-only; every loaded row version with its lineage (_file_id, _row_number).
+Staging de-duplicates (latest file wins), so a re-export never double counts.
+pulse_meta.load_ledger: one row per file version seen (loaded or rejected).
+pulse_meta.quarantine: one row per input row that broke the contract.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.contract import SOURCES, Source
+
+SQL_TYPES = {
+    "text": "varchar",
+    "integer": "integer",
+    "number": "decimal(18, 4)",
+    "date": "date",
+    "timestamp": "timestamp",  # UTC, without zone: portable to every engine
+}
+
+LINEAGE_COLUMNS = (
+    ("_extra", "varchar"),  # JSON object of the columns beyond the contract, null when none
+    ("_file_id", "bigint"),
+    ("_row_number", "bigint"),  # 1-based data row within the file
+    ("_loaded_at", "timestamp"),
+)
+
+
+def raw_table_ddl(source: Source) -> str:
+    cols = [f"{c.name} {SQL_TYPES[c.type]}" for c in source.columns]
+    cols += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS]
+    return f"create table if not exists raw.{source.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+META_DDL = (
+    "create schema if not exists raw",
+    "create schema if not exists pulse_meta",
+    "create sequence if not exists pulse_meta.file_id_seq start 1",
+    """create table if not exists pulse_meta.load_ledger (
+        file_id bigint primary key,
+        run_id varchar,
+        source varchar not null,
+        file_path varchar not null,      -- relative to the landing folder
+        file_format varchar,
+        file_size bigint not null,
+        content_hash varchar not null,  -- sha256 of the bytes
+        status varchar not null,         -- loaded | rejected
+        error varchar,                   -- why a rejected file was rejected
+        rows_read bigint not null,
+        rows_loaded bigint not null,
+        rows_quarantined bigint not null,
+        loaded_at timestamp not null
+    )""",
+    """create table if not exists pulse_meta.quarantine (
+        source varchar not null,
+        file_id bigint not null,
+        file_path varchar not null,
+        row_number bigint not null,
+        primary_key varchar,             -- the row's key as text, when it has one
+        reason_code varchar not null,    -- first failing rule, see contract.REASON_CODES
+        reasons varchar not null,        -- every failing rule, comma separated
+        raw_record varchar not null,     -- the row as read, JSON
+        quarantined_at timestamp not null,
+        resolved_by_file_id bigint,      -- a later file delivered this key validly
+        resolved_at timestamp
+    )""",
+)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in META_DDL:
+        con.execute(stmt)
+    for source in SOURCES:
+        con.execute(raw_table_ddl(source))
