@@ -1,0 +1,63 @@
+"""Pulse's settings, read from the environment once, with paths made absolute.
+
+PULSE_LANDING_DIR  landing folder (default: the demo data folder, data/landing)
+PULSE_WAREHOUSE    the working DuckDB file (default: warehouse/pulse.duckdb)
+PULSE_AS_OF_DATE   the date that counts as today, YYYY-MM-DD (default: today, UTC)
+PULSE_SERVING_DIR  where the published serving copy goes (default: warehouse/serving)
+
+Relative paths are taken relative to the repository root, never to the current directory,
+so every entry point (make, dagster, pytest, a notebook) sees the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(var: str, default: str) -> Path:
+    p = Path(os.environ.get(var) or default).expanduser()
+    return p if p.is_absolute() else (PROJECT_ROOT / p).resolve()
+
+
+def _as_of_date() -> dt.date:
+    raw = os.environ.get("PULSE_AS_OF_DATE")
+    if not raw:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"PULSE_AS_OF_DATE must be YYYY-MM-DD, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    serving_dir: Path
+    as_of_date: dt.date
+
+    @property
+    def dbt_vars(self) -> dict[str, str]:
+        return {"as_of_date": self.as_of_date.isoformat()}
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt subprocess: the absolute warehouse path for profiles.yml."""
+        return {
+            **os.environ,
+            "PULSE_WAREHOUSE": str(self.warehouse),
+            "PULSE_AS_OF_DATE": self.as_of_date.isoformat(),
+        }
+
+
+def settings() -> Settings:
+    return Settings(
+        landing_dir=_path("PULSE_LANDING_DIR", "data/landing"),
+        warehouse=_path("PULSE_WAREHOUSE", "warehouse/pulse.duckdb"),
+        serving_dir=_path("PULSE_SERVING_DIR", "warehouse/serving"),
+        as_of_date=_as_of_date(),
+    )

@@ -1,0 +1,46 @@
+"""Shared fixtures: a copy of the hand-made landing folder and an empty warehouse per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Usage events arrive as Parquet. The file is written here from literal rows (a binary fixture
+# would not be reviewable); E006 lacks its required event_type and is quarantined.
+USAGE_EVENTS_SQL = """
+copy (
+    select * from (values
+        ('E001', 'C001', 'u1', 'login',            null,        '2025-01-10T09:00:00Z'),
+        ('E002', 'C001', 'u1', 'feature_used',     'reports',   '2025-01-10T09:05:00Z'),
+        ('E003', 'C002', 'u7', 'login',            null,        '2025-01-11T10:00:00Z'),
+        ('E004', 'C002', 'u7', 'webinar_attended', null,        '2025-01-12T16:00:00Z'),
+        ('E005', 'C003', 'u9', 'login',            null,        '2025-01-12T07:30:00+02:00'),
+        ('E006', 'C003', 'u9', null,               'dashboard', '2025-01-13T07:30:00Z')
+    ) as t(event_id, customer_id, user_id, event_type, feature, occurred_at)
+) to '{path}' (format parquet)
+"""
+
+
+def write_usage_events(landing: Path) -> Path:
+    path = landing / "usage_events" / "2025-01.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.sql(USAGE_EVENTS_SQL.format(path=path))
+    return path
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    target = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", target)
+    write_usage_events(target)
+    return target
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "pulse.duckdb"
