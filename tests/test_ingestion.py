@@ -148,7 +148,8 @@ def test_changed_file_is_loaded_again_as_a_new_version(landing, warehouse):
     ]
     versions = _query(
         warehouse,
-        "select count(*) from pulse_meta.load_ledger where file_path = 'marketing_spend/2025-01.csv'",
+        "select count(*) from pulse_meta.load_ledger where file_path = ?",
+        ["marketing_spend/2025-01.csv"],
     )[0][0]
     assert versions == 2
 
