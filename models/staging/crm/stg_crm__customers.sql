@@ -1,0 +1,40 @@
+-- One row per customer: the latest exported version of each customer_id.
+{{ config(contract={'enforced': true}) }}
+
+with
+
+cleaned as (
+    select
+        trim(customer_id) as customer_id,
+        nullif(trim(company_name), '') as company_name,
+        nullif(lower(trim(email)), '') as email,
+        lower(trim(segment)) as segment,
+        nullif(trim(region), '') as region,
+        nullif(trim(country), '') as country,
+        lower(trim(acquisition_channel)) as acquisition_channel,
+        created_at,
+        _file_id,
+        _row_number
+    from {{ source('crm', 'customers') }}
+),
+
+deduped as (
+    {{ dedupe_latest('cleaned', ['customer_id']) }}
+),
+
+final as (
+    select
+        deduped.customer_id,
+        deduped.company_name,
+        deduped.email,
+        deduped.segment,
+        deduped.region,
+        deduped.country,
+        deduped.acquisition_channel,
+        deduped.created_at,
+        deduped._file_id as source_file_id,
+        deduped._row_number as source_row_number
+    from deduped
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Dagster assets: ingestion (one per source), dbt models, publishing and reports."""

@@ -1,0 +1,67 @@
+"""dbt models as Dagster assets; dbt sources map onto the ingestion assets."""
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
+from orchestration.resources import DBT_EXECUTABLE, PulseSettings, dbt_project
+from orchestration.warehouse import writer_lock
+
+if not dbt_project.manifest_path.exists():
+    # A fresh clone has no target/manifest.json: parse once so the code location loads.
+    # (`make` targets run `dbt parse` first, which also refreshes a stale manifest.)
+    subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(dbt_project.project_dir),
+            "--profiles-dir",
+            str(dbt_project.profiles_dir),
+        ],
+        check=True,
+    )
+
+
+class PulseDbtTranslator(DagsterDbtTranslator):
+    """Sources are the raw tables the ingestion assets write: one graph, landing to mart."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return raw_asset_key(dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+translator = PulseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool=WRITER_POOL,
+)
+def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse: PulseSettings):
+    cfg = pulse.get()
+    # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
+    os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
+    with writer_lock(cfg.warehouse):
+        yield from dbt.cli(["build", "--vars", json.dumps(cfg.dbt_vars)], context=context).stream()

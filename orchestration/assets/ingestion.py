@@ -1,0 +1,65 @@
+"""One ingestion asset per landing source: landing files -> raw.<source>."""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from orchestration.contract import SOURCES, Source
+from orchestration.ingest.loader import load_source
+from orchestration.resources import PulseSettings
+from orchestration.warehouse import connect_writer
+
+# Every asset that writes the DuckDB file is in this pool; the job runs them one at a time
+# (in-process executor) and each also takes the warehouse's writer lock, which serialises
+# writers across runs and processes too.
+WRITER_POOL = "duckdb_writer"
+
+
+def raw_asset_key(source_name: str) -> AssetKey:
+    return AssetKey(["raw", source_name])
+
+
+def _files_table(results) -> str:
+    rows = ["| file | status | read | loaded | quarantined | error |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.status != "skipped":
+            rows.append(
+                f"| {r.file_path} | {r.status} | {r.rows_read} | {r.rows_loaded} |"
+                f" {r.rows_quarantined} | {r.error or ''} |"
+            )
+    return "\n".join(rows)
+
+
+def build_ingestion_asset(source: Source):
+    @asset(
+        key=raw_asset_key(source.name),
+        group_name="ingestion",
+        pool=WRITER_POOL,
+        kinds={"duckdb"},
+        description=f"Landing files of `{source.name}/` loaded into raw.{source.name} "
+        f"(exported by the {source.system} system; key: {', '.join(source.primary_key)}).",
+    )
+    def _ingest(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
+        cfg = pulse.get()
+        with connect_writer(cfg.warehouse) as con:
+            results = load_source(con, cfg.landing_dir, source.name, context.run_id)
+            total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
+        new = [r for r in results if r.status != "skipped"]
+        rejected = [r for r in new if r.status == "rejected"]
+        for r in rejected:
+            context.log.error(f"rejected {r.file_path}: {r.error}")
+        return MaterializeResult(
+            metadata={
+                "files_new": len(new),
+                "files_skipped": len(results) - len(new),
+                "files_rejected": len(rejected),
+                "rows_read": sum(r.rows_read for r in new),
+                "rows_loaded": sum(r.rows_loaded for r in new),
+                "rows_quarantined": sum(r.rows_quarantined for r in new),
+                "raw_rows_total": total,
+                "files": MetadataValue.md(_files_table(new)),
+            }
+        )
+
+    return _ingest
+
+
+ingestion_assets = [build_ingestion_asset(s) for s in SOURCES]

@@ -1,0 +1,12 @@
+"""The refresh job: ingest every source, then dbt build, one writer step at a time."""
+
+from dagster import AssetSelection, define_asset_job, in_process_executor
+
+# The in-process executor runs steps sequentially in one process: with a single DuckDB file,
+# parallel writer steps would only queue on the writer lock, so we do not start them at all.
+refresh_job = define_asset_job(
+    "pulse_refresh",
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Load new landing files, build every dbt model and test, then publish.",
+)
