@@ -44,3 +44,28 @@ def landing(tmp_path: Path) -> Path:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "pulse.duckdb"
+
+
+# Demo data shared by every test that checks marts against an independent computation:
+# generated once per session (small scale, fixed seed and end date), ingested, dbt-built.
+DEMO_SCALE = 0.03
+DEMO_SEED = 7
+DEMO_AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    import datetime as dt
+
+    from orchestration.demo_data.generate import generate
+    from tests.helpers import ingest, run_dbt
+
+    root = tmp_path_factory.mktemp("demo")
+    landing = root / "landing"
+    manifest = generate(
+        landing, scale=DEMO_SCALE, seed=DEMO_SEED, end_date=dt.date.fromisoformat(DEMO_AS_OF)
+    )
+    warehouse = root / "wh" / "pulse.duckdb"
+    ingest(landing, warehouse)
+    run_dbt(["build"], warehouse, DEMO_AS_OF)
+    return {"landing": landing, "warehouse": warehouse, "as_of": DEMO_AS_OF, "manifest": manifest}
