@@ -1,0 +1,1 @@
+"""Synthetic demo data for Pulse, written in the landing-zone contract."""
