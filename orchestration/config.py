@@ -4,6 +4,10 @@ PULSE_LANDING_DIR  landing folder (default: the demo data folder, data/landing)
 PULSE_WAREHOUSE    the working DuckDB file (default: warehouse/pulse.duckdb)
 PULSE_AS_OF_DATE   the date that counts as today, YYYY-MM-DD (default: today, UTC)
 PULSE_SERVING_DIR  where the published serving copy goes (default: warehouse/serving)
+PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good run fails
+                         its quality check (default 50)
+PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is
+                         reported (a warning, default 3)
 
 Relative paths are taken relative to the repository root, never to the current directory,
 so every entry point (make, dagster, pytest, a notebook) sees the same files.
@@ -40,6 +44,8 @@ class Settings:
     warehouse: Path
     serving_dir: Path
     as_of_date: dt.date
+    max_row_drop_pct: float = 50.0
+    freshness_days: int = 3
 
     @property
     def dbt_vars(self) -> dict[str, str]:
@@ -60,4 +66,6 @@ def settings() -> Settings:
         warehouse=_path("PULSE_WAREHOUSE", "warehouse/pulse.duckdb"),
         serving_dir=_path("PULSE_SERVING_DIR", "warehouse/serving"),
         as_of_date=_as_of_date(),
+        max_row_drop_pct=float(os.environ.get("PULSE_MAX_ROW_DROP_PCT") or 50),
+        freshness_days=int(os.environ.get("PULSE_FRESHNESS_DAYS") or 3),
     )

@@ -18,9 +18,23 @@ from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.resources import DBT_EXECUTABLE, PulseSettings, dbt_project
 from orchestration.warehouse import writer_lock
 
-if not dbt_project.manifest_path.exists():
-    # A fresh clone has no target/manifest.json: parse once so the code location loads.
-    # (`make` targets run `dbt parse` first, which also refreshes a stale manifest.)
+
+def _manifest_is_stale() -> bool:
+    """True when target/manifest.json is missing or older than any file of the dbt project."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    root = dbt_project.project_dir
+    sources = [root / "dbt_project.yml", root / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        sources.extend(p for p in (root / folder).rglob("*") if p.is_file())
+    return any(p.exists() and p.stat().st_mtime > built for p in sources)
+
+
+if _manifest_is_stale():
+    # Dagster builds the asset graph from the manifest: (re)parse when it is missing (a fresh
+    # clone) or older than the project's files, so the graph never misses a new model.
     subprocess.run(
         [
             DBT_EXECUTABLE,

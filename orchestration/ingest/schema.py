@@ -66,6 +66,13 @@ META_DDL = (
         resolved_by_file_id bigint,      -- a later file delivered this key validly
         resolved_at timestamp
     )""",
+    """create table if not exists pulse_meta.check_history (
+        run_id varchar not null,
+        table_name varchar not null,
+        row_count bigint not null,
+        passed boolean not null,         -- the baseline for the next run is the last passed one
+        checked_at timestamp not null
+    )""",
 )
 
 

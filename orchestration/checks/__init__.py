@@ -1,0 +1,1 @@
+"""Dagster asset checks: Great Expectations suites on raw tables and on marts."""

@@ -1,0 +1,48 @@
+"""GX checks on every raw table, after ingestion and before dbt: a failure blocks dbt."""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
+
+from orchestration.assets.ingestion import raw_asset_key
+from orchestration.checks.table_quality import check_table
+from orchestration.contract import SOURCES, Source
+from orchestration.quality.gx_runner import EXPECTATIONS_DIR
+from orchestration.resources import PulseSettings
+
+# The column whose newest value says how fresh a source is.
+FRESHNESS_COLUMN = {
+    "customers": "created_at",
+    "subscriptions": "started_at",
+    "survey_responses": "responded_at",
+    "support_tickets": "created_at",
+    "usage_events": "occurred_at",
+    "invoices": "issued_at",
+    "payments": "paid_at",
+    "payment_reminders": "sent_at",
+    "marketing_spend": "spend_date",
+}
+
+
+def build_raw_check(source: Source):
+    @asset_check(
+        asset=raw_asset_key(source.name),
+        name="gx_raw_quality",
+        blocking=True,
+        description=f"expectations/raw/{source.name}.json on the rows this run loaded, and "
+        "expectations/table_profile.json (row count vs the last good run, freshness).",
+    )
+    def _check(context: AssetCheckExecutionContext, pulse: PulseSettings) -> AssetCheckResult:
+        return check_table(
+            pulse.get(),
+            context.run.run_id,
+            f"raw.{source.name}",
+            EXPECTATIONS_DIR / "raw" / f"{source.name}.json",
+            f"select * from raw.{source.name} where _file_id in (select file_id from"
+            " pulse_meta.load_ledger where run_id = ? and status = 'loaded')",
+            [context.run.run_id],
+            FRESHNESS_COLUMN[source.name],
+        )
+
+    return _check
+
+
+raw_checks = [build_raw_check(s) for s in SOURCES]

@@ -1,0 +1,157 @@
+"""Validate a DataFrame against a suite file from expectations/, with GX Core 1.x.
+
+GX 1.x has no DuckDB SQL dialect and dagster-ge supports only GX 0.x, so Pulse reads a
+table through DuckDB into pandas and validates it with GX's pandas data source. GX is
+imported lazily: its import costs seconds, and only the checks need it.
+
+Suite files are GX's own JSON form of an ExpectationSuite (name, expectations: [{type,
+kwargs, meta}]). Each expectation carries `meta.severity`: `error` (a failure blocks what is
+downstream) or `warn` (reported, not blocking). Kwargs may refer to run-time parameters as
+{"$PARAMETER": "name"} (e.g. the previous run's row count).
+
+Every validation of a process goes into one GX context whose Data Docs site is written to
+the data-docs folder (PULSE_DATA_DOCS_DIR, default reports/data_docs): open index.html.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.config import PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def data_docs_dir() -> Path:
+    p = Path(os.environ.get("PULSE_DATA_DOCS_DIR") or "reports/data_docs")
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+@dataclass
+class ValidationSummary:
+    suite: str
+    evaluated: int
+    failed_errors: list[str] = field(default_factory=list)
+    failed_warnings: list[str] = field(default_factory=list)
+    docs_index: str | None = None
+
+    @property
+    def blocking_failure(self) -> bool:
+        return bool(self.failed_errors)
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "expectations_evaluated": self.evaluated,
+            "expectations_failed": len(self.failed_errors) + len(self.failed_warnings),
+            "failed_errors": ", ".join(self.failed_errors) or "none",
+            "failed_warnings": ", ".join(self.failed_warnings) or "none",
+            "data_docs": self.docs_index or "",
+        }
+
+
+def load_suite_file(path: Path) -> dict:
+    suite = json.loads(path.read_text())
+    for exp in suite["expectations"]:
+        severity = exp.get("meta", {}).get("severity")
+        if severity not in ("error", "warn"):
+            raise ValueError(f"{path}: expectation {exp['type']} needs meta.severity error|warn")
+    return suite
+
+
+@cache
+def _context():
+    import great_expectations as gx  # slow import, deliberately lazy
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.add_data_docs_site(
+        site_name="pulse",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir()),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    ctx.data_sources.add_pandas("pulse")
+    return ctx
+
+
+def _describe(exp_config) -> str:
+    kwargs = exp_config.kwargs
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [])
+    return f"{exp_config.type}({column})" if column else exp_config.type
+
+
+def validate_frame(
+    suite_path: Path, df: pd.DataFrame, batch_name: str, parameters: dict | None = None
+) -> ValidationSummary:
+    """Validate df against the suite file; write the result into the Data Docs site."""
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # pandas extension dtypes (pandas 3's `str`, nullable Int32...) are unknown to GX 1.x's
+    # type expectations; hand GX object columns, whose values' Python types it checks
+    # (str, int). The values are unchanged.
+    ext_cols = [c for c in df.columns if isinstance(df[c].dtype, pd.api.extensions.ExtensionDtype)]
+    if ext_cols:
+        df = df.astype({c: object for c in ext_cols})
+    spec = load_suite_file(suite_path)
+    ctx = _context()
+    name = f"{spec['name']}__{batch_name}"
+    source = ctx.data_sources.get("pulse")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name)
+    batch_def = (
+        asset.batch_definitions[0]
+        if asset.batch_definitions
+        else asset.add_batch_definition_whole_dataframe("whole")
+    )
+    try:
+        suite = ctx.suites.get(name)
+    except Exception:  # noqa: BLE001 - GX raises its own not-found types
+        suite = ctx.suites.add(ExpectationSuite(**{**spec, "name": name}))
+    try:
+        checkpoint = ctx.checkpoints.get(name)
+    except Exception:  # noqa: BLE001
+        definition = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite)
+        )
+        checkpoint = ctx.checkpoints.add(
+            gx.Checkpoint(
+                name=name,
+                validation_definitions=[definition],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                result_format="SUMMARY",
+            )
+        )
+    result = checkpoint.run(
+        batch_parameters={"dataframe": df}, expectation_parameters=parameters or {}
+    )
+    summary = ValidationSummary(suite=spec["name"], evaluated=0)
+    for run_result in result.run_results.values():
+        summary.evaluated += run_result.statistics["evaluated_expectations"]
+        for r in run_result.results:
+            if r.success:
+                continue
+            label = _describe(r.expectation_config)
+            if r.expectation_config.meta.get("severity") == "error":
+                summary.failed_errors.append(label)
+            else:
+                summary.failed_warnings.append(label)
+    summary.docs_index = str(data_docs_dir() / "index.html")
+    return summary
