@@ -4,13 +4,14 @@ from dagster import Definitions
 
 from orchestration.assets.dbt import pulse_dbt_models
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.serving import serving
 from orchestration.checks.raw_checks import raw_checks
 from orchestration.jobs import refresh_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh
 
 defs = Definitions(
-    assets=[*ingestion_assets, pulse_dbt_models],
+    assets=[*ingestion_assets, pulse_dbt_models, serving],
     asset_checks=[*raw_checks],
     jobs=[refresh_job],
     schedules=[daily_refresh],
