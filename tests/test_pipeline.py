@@ -34,10 +34,20 @@ def monkeypatch_module():
     mp.undo()
 
 
-def _run(instance):
+def _run(instance, raise_on_error=True):
     from orchestration.definitions import defs
 
-    return defs.get_job_def("pulse_refresh").execute_in_process(instance=instance)
+    return defs.get_job_def("pulse_refresh").execute_in_process(
+        instance=instance, raise_on_error=raise_on_error
+    )
+
+
+def _serving_run_id(root: Path) -> str:
+    con = duckdb.connect(str(root / "serving" / "current" / "pulse.duckdb"), read_only=True)
+    try:
+        return con.execute("select run_id from pulse_run").fetchone()[0]
+    finally:
+        con.close()
 
 
 def _q(root: Path, sql: str):
@@ -104,3 +114,57 @@ def test_second_run_changes_nothing(first_run):
     assert _q(root, "select count(*) from raw.customers")[0][0] == raw_before == 7
     mat = instance.get_latest_materialization_event(AssetKey(["raw", "customers"]))
     assert mat.asset_materialization.metadata["files_new"].value == 0
+
+
+def test_a_successful_run_published_the_marts(first_run):
+    root, instance, _ = first_run
+    assert instance.get_run_by_id(_serving_run_id(root)).is_success
+    con = duckdb.connect(str(root / "serving" / "current" / "pulse.duckdb"), read_only=True)
+    try:
+        files = con.execute(
+            "select count(*), bool_and(is_reconciled) from rpt_load_files"
+        ).fetchone()
+        quarantined = con.execute("select count(*) from rpt_quarantine").fetchone()[0]
+    finally:
+        con.close()
+    assert files == (10, True)
+    assert quarantined == 19  # tests/test_ingestion.py EXPECTED_QUARANTINE
+
+
+def test_gx_checks_ran_with_their_summary(first_run):
+    _, _, result = first_run
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    raw = evaluations[("raw/invoices", "gx_raw_quality")]
+    assert raw.passed is False  # the fixture data is stale against the as-of date: a warning
+    assert raw.severity.value == "WARN"
+    assert raw.metadata["failed_warnings"].value == "expect_column_values_to_be_between(newest_at)"
+    assert raw.metadata["failed_errors"].value == "none"
+    assert raw.metadata["rows_validated"].value == 4
+    mart = evaluations[("rpt_quarantine", "gx_mart_quality")]
+    assert mart.passed is True
+
+
+def test_a_failing_blocking_check_stops_dbt_and_publish(first_run):
+    """A table that lost most of its rows since the last good run fails its GX check (error):
+    dbt does not run and the serving copy stays the last good one."""
+    root, instance, _ = first_run
+    published_before = _serving_run_id(root)
+    con = duckdb.connect(str(root / "wh" / "pulse.duckdb"))
+    con.execute("delete from raw.customers where customer_id <> 'C001'")  # 7 rows -> 1
+    con.close()
+    result = _run(instance, raise_on_error=False)
+    assert not result.success
+    check = next(
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key == AssetKey(["raw", "customers"])
+    )
+    assert check.passed is False and check.severity.value == "ERROR"
+    assert "row_count" in check.metadata["failed_errors"].value
+    assert result.get_step_success_events() == [] or all(
+        ev.step_key != "pulse_dbt_models" for ev in result.get_step_success_events()
+    )
+    assert _serving_run_id(root) == published_before

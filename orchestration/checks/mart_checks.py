@@ -1,0 +1,44 @@
+"""GX checks on the marts, after dbt and before publishing: a failure blocks the publish.
+
+Every suite file expectations/marts/<family>/<mart>.json guards the mart of that name.
+A suite's `meta.where` (optional SQL) narrows the rows validated, e.g. the latest day of a
+large daily fact; the table profile (row count vs the last good run) always covers the whole
+table.
+"""
+
+import json
+from pathlib import Path
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
+
+from orchestration.checks.table_quality import check_table
+from orchestration.quality.gx_runner import EXPECTATIONS_DIR
+from orchestration.resources import PulseSettings
+
+MART_SUITES = sorted((EXPECTATIONS_DIR / "marts").glob("*/*.json"))
+
+
+def build_mart_check(suite: Path):
+    mart = suite.stem
+    meta = json.loads(suite.read_text()).get("meta", {})
+    where = f" where {meta['where']}" if meta.get("where") else ""
+
+    @asset_check(
+        asset=AssetKey([mart]),
+        name="gx_mart_quality",
+        blocking=True,
+        description=f"{suite.relative_to(EXPECTATIONS_DIR.parent)} and the table profile.",
+    )
+    def _check(context: AssetCheckExecutionContext, pulse: PulseSettings) -> AssetCheckResult:
+        return check_table(
+            pulse.get(),
+            context.run.run_id,
+            f"main.{mart}",
+            suite,
+            f"select * from main.{mart}{where}",
+        )
+
+    return _check
+
+
+mart_checks = [build_mart_check(s) for s in MART_SUITES]
