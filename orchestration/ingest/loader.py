@@ -240,6 +240,7 @@ def load_file(
         result = FileResult(source.name, rel, "loaded", read, loaded, quarantined, None, file_id)
         _record(con, file_id, run_id, source.name, rel, fmt, size, sha, result)
         con.execute("commit")
+        log.info("loaded %s: %d rows, %d quarantined", rel, loaded, quarantined)
     except FileRejected as exc:
         con.execute("rollback")
         result = FileResult(source.name, rel, "rejected", error=str(exc), file_id=file_id)

@@ -1,0 +1,189 @@
+"""Faults: a pipeline killed mid-load or mid-build recovers by itself; writers never overlap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.config import PROJECT_ROOT
+from orchestration.demo_data.generate import generate
+from orchestration.resources import DBT_EXECUTABLE
+from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
+from tests.helpers import ingest, query, run_dbt
+
+AS_OF = "2026-03-31"
+
+INGEST = textwrap.dedent(
+    """
+    import logging, sys
+    from pathlib import Path
+    from tests.helpers import ingest
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+    ingest(Path(sys.argv[1]), Path(sys.argv[2]), "killed-run")
+    """
+)
+
+
+def _snapshot(warehouse: Path) -> dict:
+    """What a run must leave behind, independent of ids and timestamps."""
+    tables = [
+        "customers",
+        "subscriptions",
+        "survey_responses",
+        "support_tickets",
+        "usage_events",
+        "invoices",
+        "payments",
+        "payment_reminders",
+        "marketing_spend",
+    ]
+    snap = {t: query(warehouse, f"select count(*) from raw.{t}")[0][0] for t in tables}
+    snap["ledger"] = sorted(
+        query(
+            warehouse,
+            "select file_path, status, rows_read, rows_loaded, rows_quarantined"
+            " from pulse_meta.load_ledger",
+        )
+    )
+    snap["quarantine"] = sorted(
+        query(
+            warehouse,
+            "select file_path, row_number, reason_code, resolved_by_file_id is null"
+            " from pulse_meta.quarantine",
+        )
+    )
+    return snap
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("faults")
+    generate(root / "landing", scale=0.2, seed=11, end_date=dt.date.fromisoformat(AS_OF))
+    return root / "landing"
+
+
+@pytest.fixture(scope="module")
+def reference(landing, tmp_path_factory) -> dict:
+    warehouse = tmp_path_factory.mktemp("reference") / "pulse.duckdb"
+    ingest(landing, warehouse)
+    return _snapshot(warehouse)
+
+
+def _kill_after(cmd: list[str], marker: str, count: int, env=None) -> int:
+    """Start cmd, SIGKILL it once `marker` has appeared `count` times on its stdout."""
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    seen = 0
+    for line in proc.stdout:
+        if marker in line:
+            seen += 1
+            if seen >= count:
+                proc.send_signal(signal.SIGKILL)
+                break
+    proc.wait(timeout=120)
+    return seen
+
+
+def test_killed_load_recovers_with_no_duplicate_and_no_lost_row(landing, reference, tmp_path):
+    warehouse = tmp_path / "pulse.duckdb"
+    seen = _kill_after(
+        [sys.executable, "-c", INGEST, str(landing), str(warehouse)], "loaded ", count=40
+    )
+    assert seen == 40, "the load finished before it could be killed"
+    partial = _snapshot(warehouse)
+    assert len(partial["ledger"]) < len(reference["ledger"])  # it really stopped half-way
+    ingest(landing, warehouse, "recovery-run")
+    assert _snapshot(warehouse) == reference
+
+
+def test_killed_dbt_build_recovers_on_the_next_run(landing, tmp_path):
+    warehouse = tmp_path / "pulse.duckdb"
+    ingest(landing, warehouse)
+    env = {"PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
+    cmd = [
+        DBT_EXECUTABLE,
+        "build",
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target-path",
+        str(tmp_path / "t"),
+        "--log-path",
+        str(tmp_path / "l"),
+        "--vars",
+        f'{{"as_of_date": "{AS_OF}"}}',
+    ]
+    seen = _kill_after(cmd, " OK created", count=5, env=env)
+    assert seen == 5
+    run_dbt(["build"], warehouse, AS_OF)  # raises unless every model and test passes
+    assert query(warehouse, "select count(*) from stg_crm__customers")[0][0] > 0
+
+
+LOCK_HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from orchestration.warehouse import writer_lock
+    with writer_lock(Path(sys.argv[1])):
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def _hold_lock(warehouse: Path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(warehouse), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_writer_refuses_cleanly_while_another_runs(tmp_path):
+    warehouse = tmp_path / "pulse.duckdb"
+    holder = _hold_lock(warehouse, 30)
+    try:
+        busy = pytest.raises(WarehouseBusy, match="being written by another Pulse run")
+        with busy, connect_writer(warehouse, timeout=1):
+            pass
+        assert not warehouse.exists()  # it never opened the file
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_second_writer_waits_for_the_first(tmp_path, landing):
+    warehouse = tmp_path / "pulse.duckdb"
+    holder = _hold_lock(warehouse, 2)
+    started = time.monotonic()
+    with writer_lock(warehouse, timeout=60):
+        waited = time.monotonic() - started
+    holder.wait()
+    assert waited >= 1.0  # it queued behind the holder, then went ahead
+
+
+def test_lock_of_a_killed_writer_is_released(tmp_path):
+    warehouse = tmp_path / "pulse.duckdb"
+    holder = _hold_lock(warehouse, 60)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    with writer_lock(warehouse, timeout=5):
+        pass
