@@ -206,6 +206,13 @@ def test_timestamps_with_offsets_are_stored_in_utc(landing, warehouse):
         ),
         ("bad.jsonl", b'{"invoice_id": "I1"}\nnot json\n', "not a readable jsonl file"),
         ("notes.txt", b"hello", "unsupported file type"),
+        (  # a line longer than DuckDB's max_line_size (2 MB): rejected without buffering it all
+            "long_line.csv",
+            b"invoice_id,customer_id,issued_at,due_at,amount\nI1,C1,2025-01-01,2025-01-02,"
+            + b"9" * 3_000_000
+            + b"\n",
+            "not a readable csv file",
+        ),
         (
             "ragged.csv",
             b"invoice_id,customer_id,issued_at,due_at,amount\nI1,C1,2025-01-01\n",
@@ -227,3 +234,20 @@ def test_unreadable_file_is_rejected_whole_and_others_load(
     assert _query(warehouse, "select count(*) from raw.invoices")[0][0] == 4
     ledger = _ledger(warehouse)
     assert ledger[f"invoices/{name}"][0] == "rejected"
+
+
+def test_dates_in_another_format_are_quarantined_row_by_row(landing, warehouse):
+    (landing / "payments" / "us_dates.csv").write_text(
+        "payment_id,invoice_id,paid_at,amount\nP100,I001,02/09/2025,100\nP101,I001,2025-02-10,1\n"
+    )
+    results = {r.file_path: r for r in _load(landing, warehouse)}
+    assert (
+        results["payments/us_dates.csv"].rows_loaded,
+        results["payments/us_dates.csv"].rows_quarantined,
+    ) == (1, 1)
+    rows = _query(
+        warehouse,
+        "select row_number, primary_key, reason_code from pulse_meta.quarantine"
+        " where file_path = 'payments/us_dates.csv'",
+    )
+    assert rows == [(1, "P100", "invalid_date")]
