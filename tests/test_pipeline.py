@@ -24,6 +24,7 @@ def pipeline_env(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setenv("PULSE_WAREHOUSE", str(root / "wh" / "pulse.duckdb"))
     monkeypatch_module.setenv("PULSE_SERVING_DIR", str(root / "serving"))
     monkeypatch_module.setenv("PULSE_AS_OF_DATE", AS_OF)
+    monkeypatch_module.setenv("PULSE_DATA_DOCS_DIR", str(root / "data_docs"))
     return root
 
 
@@ -145,6 +146,11 @@ def test_gx_checks_ran_with_their_summary(first_run):
     assert raw.metadata["rows_validated"].value == 4
     mart = evaluations[("rpt_quarantine", "gx_mart_quality")]
     assert mart.passed is True
+    # GX Data Docs: one HTML site with a page per validated suite
+    root, _, _ = first_run
+    index = root / "data_docs" / "index.html"
+    assert index.exists()
+    assert "raw_invoices" in index.read_text()
 
 
 def test_a_failing_blocking_check_stops_dbt_and_publish(first_run):

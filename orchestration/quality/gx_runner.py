@@ -68,7 +68,7 @@ def load_suite_file(path: Path) -> dict:
 
 
 @cache
-def _context():
+def _context(docs_dir: str):
     import great_expectations as gx  # slow import, deliberately lazy
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -79,7 +79,7 @@ def _context():
             "class_name": "SiteBuilder",
             "store_backend": {
                 "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(data_docs_dir()),
+                "base_directory": docs_dir,
             },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
@@ -109,7 +109,7 @@ def validate_frame(
     if ext_cols:
         df = df.astype({c: object for c in ext_cols})
     spec = load_suite_file(suite_path)
-    ctx = _context()
+    ctx = _context(str(data_docs_dir()))
     name = f"{spec['name']}__{batch_name}"
     source = ctx.data_sources.get("pulse")
     try:
