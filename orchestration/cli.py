@@ -19,9 +19,21 @@ def run_pipeline() -> bool:
     from orchestration.definitions import defs  # slow import: only when running
 
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
+    # Step-level detail goes to the Dagster UI (`make ui`); the terminal gets warnings and errors.
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     result = defs.get_job_def("pulse_refresh").execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, raise_on_error=False, run_config=run_config
     )
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            failed = evaluation.metadata.get("failed_errors") or evaluation.metadata.get(
+                "failed_warnings"
+            )
+            print(
+                f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}:"
+                f" {evaluation.severity.value}"
+                + (f" ({failed.value})" if failed is not None else "")
+            )
     return result.success
 
 

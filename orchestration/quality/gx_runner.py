@@ -72,7 +72,11 @@ def _context(docs_dir: str):
     import great_expectations as gx  # slow import, deliberately lazy
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     ctx = gx.get_context(mode="ephemeral")
+    # Progress bars would flood the run's logs with one line per metric.
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     ctx.add_data_docs_site(
         site_name="pulse",
         site_config={
