@@ -4,6 +4,7 @@ PULSE_LANDING_DIR  landing folder (default: the demo data folder, data/landing)
 PULSE_WAREHOUSE    the working DuckDB file (default: warehouse/pulse.duckdb)
 PULSE_AS_OF_DATE   the date that counts as today, YYYY-MM-DD (default: today, UTC)
 PULSE_SERVING_DIR  where the published serving copy goes (default: warehouse/serving)
+PULSE_REPORTS_DIR  report files for people, e.g. finance/<as_of_date>/ (default: reports)
 PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good run fails
                          its quality check (default 50)
 PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is
@@ -46,6 +47,7 @@ class Settings:
     as_of_date: dt.date
     max_row_drop_pct: float = 50.0
     freshness_days: int = 3
+    reports_dir: Path = PROJECT_ROOT / "reports"
 
     @property
     def dbt_vars(self) -> dict[str, str]:
@@ -68,4 +70,5 @@ def settings() -> Settings:
         as_of_date=_as_of_date(),
         max_row_drop_pct=float(os.environ.get("PULSE_MAX_ROW_DROP_PCT") or 50),
         freshness_days=int(os.environ.get("PULSE_FRESHNESS_DAYS") or 3),
+        reports_dir=_path("PULSE_REPORTS_DIR", "reports"),
     )

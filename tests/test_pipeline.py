@@ -25,6 +25,7 @@ def pipeline_env(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setenv("PULSE_SERVING_DIR", str(root / "serving"))
     monkeypatch_module.setenv("PULSE_AS_OF_DATE", AS_OF)
     monkeypatch_module.setenv("PULSE_DATA_DOCS_DIR", str(root / "data_docs"))
+    monkeypatch_module.setenv("PULSE_REPORTS_DIR", str(root / "reports"))
     return root
 
 
@@ -130,6 +131,12 @@ def test_a_successful_run_published_the_marts(first_run):
         con.close()
     assert files == (10, True)
     assert quarantined == 19  # tests/test_ingestion.py EXPECTED_QUARANTINE
+
+
+def test_finance_workbook_written_from_the_serving_copy(first_run):
+    root, _, _ = first_run
+    folder = root / "reports" / "finance" / AS_OF
+    assert sorted(p.suffix for p in folder.iterdir()) == [".csv", ".csv", ".xlsx"]
 
 
 def test_gx_checks_ran_with_their_summary(first_run):

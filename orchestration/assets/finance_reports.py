@@ -1,0 +1,56 @@
+"""The files finance opens: the aging and payment-delay reports, every run, in a dated folder.
+
+After the run's marts passed their checks and were published, read rpt_invoice_aging and
+rpt_payment_delay_by_customer from the serving copy (audited data only, read-only: no lock on
+the working warehouse) and write an Excel workbook plus one CSV per report into
+<PULSE_REPORTS_DIR>/finance/<as_of_date>/ (orchestration/reports/finance_workbook.py).
+"""
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from orchestration.publish import current_dir
+from orchestration.reports.finance_workbook import finance_report_dir, write_finance_reports
+from orchestration.resources import PulseSettings
+from orchestration.warehouse import connect_reader
+
+AGING_SQL = "select * from rpt_invoice_aging"
+DELAY_SQL = "select * from rpt_payment_delay_by_customer"
+
+
+@asset(
+    key=["finance_reports"],
+    deps=[AssetKey(["serving"])],
+    group_name="reports",
+    kinds={"excel", "csv"},
+    description="Finance's files: the invoice aging and payment-delay reports as an Excel "
+    "workbook (one sheet each) and CSVs, in <reports dir>/finance/<as_of_date>/.",
+)
+def finance_reports(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
+    cfg = pulse.get()
+    con = connect_reader(current_dir(cfg.serving_dir) / "pulse.duckdb")
+    try:
+        aging = con.execute(AGING_SQL).df()
+        delay = con.execute(DELAY_SQL).df()
+    finally:
+        con.close()
+
+    out_dir = finance_report_dir(cfg.reports_dir, cfg.as_of_date)
+    files = write_finance_reports(aging, delay, out_dir, as_of_date=cfg.as_of_date)
+    context.log.info(f"finance reports written to {files.folder}")
+    return MaterializeResult(
+        metadata={
+            "folder": MetadataValue.path(str(files.folder)),
+            "workbook": MetadataValue.path(str(files.workbook)),
+            "csv_invoice_aging": MetadataValue.path(str(files.csvs["rpt_invoice_aging"])),
+            "csv_payment_delay": MetadataValue.path(
+                str(files.csvs["rpt_payment_delay_by_customer"])
+            ),
+            "as_of_date": cfg.as_of_date.isoformat(),
+            "currency": files.currency,
+            "open_invoices": files.row_counts["rpt_invoice_aging"],
+            "customers": files.row_counts["rpt_payment_delay_by_customer"],
+            "overdue_invoices": files.overdue_rows["Invoice aging"],
+            "total_open_amount": MetadataValue.float(files.total_open_amount),
+            "total_overdue_amount": MetadataValue.float(files.total_overdue_amount),
+        }
+    )

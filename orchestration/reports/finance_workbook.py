@@ -1,0 +1,487 @@
+"""The files finance opens: the aging and payment-delay reports as an Excel workbook and CSVs.
+
+Pure writing logic (pandas + openpyxl, no Dagster, no DuckDB), so it is testable on a
+hand-made DataFrame. The Dagster asset `finance_reports` (orchestration/assets/
+finance_reports.py) reads the marts and calls `write_finance_reports`.
+
+What gets written into `out_dir` (the caller picks it; Pulse uses
+`<reports dir>/finance/<as_of_date>/`, see `finance_report_dir`):
+
+    finance_reports_<as_of>.xlsx        sheets "Invoice aging", "Payment delay", "About"
+    rpt_invoice_aging.csv               the mart rpt_invoice_aging, as is
+    rpt_payment_delay_by_customer.csv   the mart rpt_payment_delay_by_customer, as is
+
+Workbook conventions (each data sheet): one header row, frozen, with an autofilter; amounts
+formatted as money in the reporting currency (`#,##0.00 "USD"`); dates as dates; overdue rows
+filled light red AND marked "OVERDUE" in the first column (colour alone is lost when printed
+in black and white or read by a screen reader); column widths fitted to the content.
+Files are written to a temporary name and renamed, so nobody opens a half-written file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+AGING_SHEET = "Invoice aging"
+DELAY_SHEET = "Payment delay"
+ABOUT_SHEET = "About"
+AGING_CSV = "rpt_invoice_aging.csv"
+DELAY_CSV = "rpt_payment_delay_by_customer.csv"
+
+OVERDUE_MARKER = "OVERDUE"
+STATUS_HEADER = "Status"
+OVERDUE_FILL = PatternFill(fill_type="solid", start_color="FFF4CCCC", end_color="FFF4CCCC")
+HEADER_FILL = PatternFill(fill_type="solid", start_color="FFD9E1F2", end_color="FFD9E1F2")
+HEADER_FONT = Font(bold=True)
+DATE_FORMAT = "yyyy-mm-dd"
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+MIN_WIDTH, MAX_WIDTH = 8, 45
+
+# Payer categories from the most to the least urgent (sort order of the delay sheet).
+PAYER_CATEGORY_ORDER = ("severely_overdue", "habitually_late", "occasionally_late", "on_time")
+
+
+def money_format(currency: str) -> str:
+    """Excel number format for an amount in `currency`: thousands separator, 2 decimals and
+    the ISO code, e.g. 1,234.50 USD."""
+    return f'#,##0.00 "{currency}"'
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """How one mart becomes one sheet: which columns, in which order, with which labels and
+    formats, sorted how, and which rows are overdue."""
+
+    name: str
+    columns: Sequence[str]
+    labels: dict[str, str]
+    money: frozenset[str]
+    integers: frozenset[str] = frozenset()
+    decimals: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+    sort_by: Sequence[str] = ()
+    sort_ascending: Sequence[bool] = ()
+    is_overdue: Callable[[pd.DataFrame], pd.Series] = field(
+        default=lambda df: pd.Series(False, index=df.index)
+    )
+
+
+AGING_SPEC = SheetSpec(
+    name=AGING_SHEET,
+    columns=(
+        "invoice_id",
+        "customer_id",
+        "company_name",
+        "segment",
+        "issued_at",
+        "due_at",
+        "days_past_due",
+        "aging_bucket",
+        "amount",
+        "paid_amount",
+        "open_amount",
+        "currency",
+        "amount_local",
+        "reminders_sent",
+        "last_reminder_date",
+    ),
+    labels={
+        "invoice_id": "Invoice",
+        "customer_id": "Customer ID",
+        "company_name": "Company",
+        "segment": "Segment",
+        "issued_at": "Issued",
+        "due_at": "Due",
+        "days_past_due": "Days past due",
+        "aging_bucket": "Aging bucket",
+        "amount": "Amount",
+        "paid_amount": "Paid",
+        "open_amount": "Open",
+        "currency": "Invoice currency",
+        "amount_local": "Amount in invoice currency",
+        "reminders_sent": "Reminders sent",
+        "last_reminder_date": "Last reminder",
+    },
+    money=frozenset({"amount", "paid_amount", "open_amount"}),
+    integers=frozenset({"days_past_due", "reminders_sent"}),
+    decimals=frozenset({"amount_local"}),
+    dates=frozenset({"issued_at", "due_at", "last_reminder_date"}),
+    # the oldest debt first: that is whom finance calls first
+    sort_by=("days_past_due", "open_amount", "invoice_id"),
+    sort_ascending=(False, False, True),
+    is_overdue=lambda df: df["days_past_due"].fillna(0) > 0,
+)
+
+DELAY_SPEC = SheetSpec(
+    name=DELAY_SHEET,
+    columns=(
+        "customer_id",
+        "company_name",
+        "segment",
+        "payer_category",
+        "open_amount",
+        "open_past_due_amount",
+        "open_past_due_invoices",
+        "max_days_past_due",
+        "invoices",
+        "invoices_paid",
+        "invoices_paid_late",
+        "on_time_rate_pct",
+        "avg_days_late",
+        "max_days_late",
+        "reminders_sent",
+        "paid_after_reminder",
+        "invoices_paid_last_window",
+        "avg_days_late_last_window",
+        "invoices_paid_prior_window",
+        "avg_days_late_prior_window",
+        "days_late_trend",
+    ),
+    labels={
+        "customer_id": "Customer ID",
+        "company_name": "Company",
+        "segment": "Segment",
+        "payer_category": "Payer category",
+        "open_amount": "Open",
+        "open_past_due_amount": "Overdue",
+        "open_past_due_invoices": "Overdue invoices",
+        "max_days_past_due": "Max days past due",
+        "invoices": "Invoices",
+        "invoices_paid": "Invoices paid",
+        "invoices_paid_late": "Paid late",
+        "on_time_rate_pct": "On-time rate %",
+        "avg_days_late": "Avg days late",
+        "max_days_late": "Max days late",
+        "reminders_sent": "Reminders sent",
+        "paid_after_reminder": "Paid after reminder",
+        "invoices_paid_last_window": "Paid, last {window} days",
+        "avg_days_late_last_window": "Avg days late, last {window} days",
+        "invoices_paid_prior_window": "Paid, {window} days before",
+        "avg_days_late_prior_window": "Avg days late, {window} days before",
+        "days_late_trend": "Trend",
+    },
+    money=frozenset({"open_amount", "open_past_due_amount"}),
+    integers=frozenset(
+        {
+            "open_past_due_invoices",
+            "max_days_past_due",
+            "invoices",
+            "invoices_paid",
+            "invoices_paid_late",
+            "max_days_late",
+            "reminders_sent",
+            "paid_after_reminder",
+            "invoices_paid_last_window",
+            "invoices_paid_prior_window",
+        }
+    ),
+    decimals=frozenset(
+        {
+            "on_time_rate_pct",
+            "avg_days_late",
+            "avg_days_late_last_window",
+            "avg_days_late_prior_window",
+        }
+    ),
+    sort_by=("_category_rank", "open_past_due_amount", "open_amount", "customer_id"),
+    sort_ascending=(True, False, False, True),
+    is_overdue=lambda df: df["open_past_due_amount"].fillna(0) > 0,
+)
+
+
+@dataclass(frozen=True)
+class FinanceReportFiles:
+    """What write_finance_reports wrote."""
+
+    folder: Path
+    workbook: Path
+    csvs: dict[str, Path]
+    row_counts: dict[str, int]
+    overdue_rows: dict[str, int]
+    total_open_amount: float
+    total_overdue_amount: float
+    currency: str
+
+
+def finance_report_dir(reports_dir: Path, as_of_date: dt.date) -> Path:
+    """The dated folder of one run's finance files: <reports_dir>/finance/<YYYY-MM-DD>/."""
+    return Path(reports_dir) / "finance" / as_of_date.isoformat()
+
+
+def write_finance_reports(
+    aging: pd.DataFrame,
+    delay: pd.DataFrame,
+    out_dir: Path,
+    *,
+    as_of_date: dt.date,
+    currency: str | None = None,
+) -> FinanceReportFiles:
+    """Write the workbook and one CSV per report into `out_dir` (created; files replaced).
+
+    aging: rows of rpt_invoice_aging; delay: rows of rpt_payment_delay_by_customer (at least
+    the columns of AGING_SPEC / DELAY_SPEC). currency: ISO code of the amounts; by default the
+    `reporting_currency` column of the frames, else USD.
+    """
+    _require_columns(aging, AGING_SPEC.columns, "rpt_invoice_aging")
+    _require_columns(delay, DELAY_SPEC.columns, "rpt_payment_delay_by_customer")
+    currency = (currency or _currency_of(aging, delay)).upper()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    window = _trend_window(delay)
+    delay_labels = {k: v.format(window=window) for k, v in DELAY_SPEC.labels.items()}
+    delay_sorted = delay.assign(
+        _category_rank=delay["payer_category"].map(
+            {c: i for i, c in enumerate(PAYER_CATEGORY_ORDER)}
+        )
+    )
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    overdue_rows = {
+        AGING_SHEET: _write_sheet(wb, AGING_SPEC, AGING_SPEC.labels, aging, currency),
+        DELAY_SHEET: _write_sheet(wb, DELAY_SPEC, delay_labels, delay_sorted, currency),
+    }
+    total_open = float(pd.to_numeric(aging["open_amount"]).fillna(0).sum())
+    total_overdue = float(
+        pd.to_numeric(aging.loc[AGING_SPEC.is_overdue(aging), "open_amount"]).fillna(0).sum()
+    )
+    _write_about(
+        wb, as_of_date, currency, len(aging), len(delay), total_open, total_overdue, window
+    )
+
+    workbook_path = out_dir / f"finance_reports_{as_of_date.isoformat()}.xlsx"
+    _atomic_write(workbook_path, wb.save)
+    csvs = {
+        "rpt_invoice_aging": out_dir / AGING_CSV,
+        "rpt_payment_delay_by_customer": out_dir / DELAY_CSV,
+    }
+    for path, frame in (
+        (csvs["rpt_invoice_aging"], aging),
+        (csvs["rpt_payment_delay_by_customer"], delay),
+    ):
+        _atomic_write(path, lambda p, f=frame: _csv_frame(f).to_csv(p, index=False))
+
+    return FinanceReportFiles(
+        folder=out_dir,
+        workbook=workbook_path,
+        csvs=csvs,
+        row_counts={"rpt_invoice_aging": len(aging), "rpt_payment_delay_by_customer": len(delay)},
+        overdue_rows=overdue_rows,
+        total_open_amount=round(total_open, 2),
+        total_overdue_amount=round(total_overdue, 2),
+        currency=currency,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing columns {missing}")
+
+
+def _currency_of(*frames: pd.DataFrame) -> str:
+    for frame in frames:
+        if "reporting_currency" in frame.columns:
+            values = frame["reporting_currency"].dropna().unique()
+            if len(values):
+                return str(values[0])
+    return "USD"
+
+
+def _trend_window(delay: pd.DataFrame) -> int:
+    if "trend_window_days" in delay.columns and delay["trend_window_days"].notna().any():
+        return int(delay["trend_window_days"].dropna().iloc[0])
+    return 90
+
+
+def _cell_value(value: Any) -> Any:
+    """A pandas / numpy / Decimal value as something openpyxl writes natively."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _write_sheet(
+    wb: Workbook,
+    spec: SheetSpec,
+    labels: dict[str, str],
+    frame: pd.DataFrame,
+    currency: str,
+) -> int:
+    """One data sheet; returns the number of overdue rows."""
+    ws: Worksheet = wb.create_sheet(spec.name)
+    if spec.sort_by and len(frame):
+        frame = frame.sort_values(
+            list(spec.sort_by), ascending=list(spec.sort_ascending), na_position="last"
+        )
+    overdue = spec.is_overdue(frame).fillna(False).to_numpy(dtype=bool)
+
+    headers = [STATUS_HEADER] + [
+        f"{labels[c]} ({currency})" if c in spec.money else labels[c] for c in spec.columns
+    ]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=False)
+
+    formats = {}
+    for idx, col in enumerate(spec.columns, start=2):
+        if col in spec.money:
+            formats[idx] = money_format(currency)
+        elif col in spec.dates:
+            formats[idx] = DATE_FORMAT
+        elif col in spec.integers:
+            formats[idx] = INTEGER_FORMAT
+        elif col in spec.decimals:
+            formats[idx] = DECIMAL_FORMAT
+
+    values = frame[list(spec.columns)].itertuples(index=False, name=None)
+    for row_number, (row, is_overdue) in enumerate(zip(values, overdue, strict=True), start=2):
+        ws.append([OVERDUE_MARKER if is_overdue else None] + [_cell_value(v) for v in row])
+        for idx, fmt in formats.items():
+            ws.cell(row=row_number, column=idx).number_format = fmt
+        if is_overdue:
+            for cell in ws[row_number]:
+                cell.fill = OVERDUE_FILL
+            ws.cell(row=row_number, column=1).font = Font(bold=True, color="FF9C0006")
+
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(ws.max_row, 1)}"
+    _fit_widths(ws, headers, formats)
+    return int(overdue.sum())
+
+
+def _fit_widths(ws: Worksheet, headers: list[str], formats: dict[int, str]) -> None:
+    """Width of each column from its longest header or value (a sample of rows), plus room
+    for the autofilter arrow and the currency suffix of money cells."""
+    sample = min(ws.max_row, 2000)
+    for idx, header in enumerate(headers, start=1):
+        longest = len(header) + 3  # the filter arrow
+        for (value,) in ws.iter_rows(
+            min_row=2, max_row=sample, min_col=idx, max_col=idx, values_only=True
+        ):
+            if value is None:
+                continue
+            if isinstance(value, float):
+                text = f"{value:,.2f}"
+            elif isinstance(value, int):
+                text = f"{value:,}"
+            elif isinstance(value, dt.date):
+                text = "2000-01-01"
+            else:
+                text = str(value)
+            extra = 5 if formats.get(idx, "").endswith('"') else 0
+            longest = max(longest, len(text) + extra)
+        ws.column_dimensions[get_column_letter(idx)].width = max(
+            MIN_WIDTH, min(MAX_WIDTH, longest + 1)
+        )
+
+
+def _write_about(
+    wb: Workbook,
+    as_of_date: dt.date,
+    currency: str,
+    aging_rows: int,
+    delay_rows: int,
+    total_open: float,
+    total_overdue: float,
+    window: int,
+) -> None:
+    ws = wb.create_sheet(ABOUT_SHEET)
+    rows = [
+        ("Pulse finance reports", None),
+        ("As of date", as_of_date),
+        ("Amounts in", currency),
+        ("Open invoices", aging_rows),
+        ("Total open", total_open),
+        ("Total overdue", total_overdue),
+        ("Customers with invoices", delay_rows),
+        (None, None),
+        (
+            AGING_SHEET,
+            "One row per invoice open on the as-of date (void invoices excluded; open = not yet"
+            " paid in full by the payments dated up to the as-of date). Oldest debt first."
+            f" {OVERDUE_MARKER} = past its due date.",
+        ),
+        (
+            DELAY_SHEET,
+            "One row per customer with invoices: how they pay. Payer category, first match"
+            " wins: severely_overdue (an open invoice more than 60 days past due),"
+            " habitually_late (3 or more invoices paid, at least 50 % of them late),"
+            " occasionally_late (any late payment or overdue invoice), on_time (the rest)."
+            " The numbers are the defaults of the dbt vars finance_* in dbt_project.yml."
+            f" Trend: average days late, last {window} days against the {window} days before."
+            f" {OVERDUE_MARKER} = has overdue invoices.",
+        ),
+        (
+            "Amounts",
+            f"In {currency}, converted at the exchange rate of each invoice's issue date"
+            " (payments at their invoice's rate).",
+        ),
+        ("Source", "Pulse marts rpt_invoice_aging and rpt_payment_delay_by_customer."),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["B2"].number_format = DATE_FORMAT
+    ws["B5"].number_format = money_format(currency)
+    ws["B6"].number_format = money_format(currency)
+    for row in ws.iter_rows(min_row=2, max_col=1):
+        row[0].font = HEADER_FONT
+    for row in ws.iter_rows(min_row=9, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The mart as is, dates written as YYYY-MM-DD (not as midnight timestamps)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            series = out[col]
+            if (series.dropna() == series.dropna().dt.normalize()).all():
+                out[col] = series.dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; finance reads it from a share
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
