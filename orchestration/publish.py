@@ -62,7 +62,7 @@ def publish(
     make it current. `warehouse_con` is an open connection to the working warehouse."""
     runs = serving_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    publish_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    publish_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]
     staging = runs / f".{publish_id}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
