@@ -107,8 +107,9 @@ def test_staging_deduplicates_latest_file_wins(first_run):
     ]
 
 
-def test_second_run_changes_nothing(first_run):
+def test_second_run_changes_nothing(first_run, monkeypatch):
     root, instance, _ = first_run
+    monkeypatch.setenv("PULSE_DATA_DOCS", "off")  # the first run's docs were checked already
     before = _q(root, "select count(*) from pulse_meta.load_ledger")[0][0]
     raw_before = _q(root, "select count(*) from raw.customers")[0][0]
     assert _run(instance).success
@@ -160,10 +161,11 @@ def test_gx_checks_ran_with_their_summary(first_run):
     assert "raw_invoices" in index.read_text()
 
 
-def test_a_failing_blocking_check_stops_dbt_and_publish(first_run):
+def test_a_failing_blocking_check_stops_dbt_and_publish(first_run, monkeypatch):
     """A table that lost most of its rows since the last good run fails its GX check (error):
     dbt does not run and the serving copy stays the last good one."""
     root, instance, _ = first_run
+    monkeypatch.setenv("PULSE_DATA_DOCS", "off")
     published_before = _serving_run_id(root)
     con = duckdb.connect(str(root / "wh" / "pulse.duckdb"))
     con.execute("delete from raw.customers where customer_id <> 'C001'")  # 7 rows -> 1

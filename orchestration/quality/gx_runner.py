@@ -11,6 +11,8 @@ downstream) or `warn` (reported, not blocking). Kwargs may refer to run-time par
 
 Every validation of a process goes into one GX context whose Data Docs site is written to
 the data-docs folder (PULSE_DATA_DOCS_DIR, default reports/data_docs): open index.html.
+Rendering the site is most of a validation's cost; PULSE_DATA_DOCS=off skips it (the check
+results and their metadata are unchanged), e.g. for test runs that do not look at the docs.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class ValidationSummary:
             "failed_warnings": ", ".join(self.failed_warnings) or "none",
             "data_docs": self.docs_index or "",
         }
+
+
+def data_docs_enabled() -> bool:
+    return os.environ.get("PULSE_DATA_DOCS", "on").lower() not in ("off", "0", "false", "no")
 
 
 def load_suite_file(path: Path) -> dict:
@@ -114,7 +120,8 @@ def validate_frame(
         df = df.astype({c: object for c in ext_cols})
     spec = load_suite_file(suite_path)
     ctx = _context(str(data_docs_dir()))
-    name = f"{spec['name']}__{batch_name}"
+    with_docs = data_docs_enabled()
+    name = f"{spec['name']}__{batch_name}" + ("" if with_docs else "__nodocs")
     source = ctx.data_sources.get("pulse")
     try:
         asset = source.get_asset(name)
@@ -139,7 +146,11 @@ def validate_frame(
             gx.Checkpoint(
                 name=name,
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                actions=(
+                    [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")]
+                    if with_docs
+                    else []
+                ),
                 result_format="SUMMARY",
             )
         )
@@ -157,5 +168,5 @@ def validate_frame(
                 summary.failed_errors.append(label)
             else:
                 summary.failed_warnings.append(label)
-    summary.docs_index = str(data_docs_dir() / "index.html")
+    summary.docs_index = str(data_docs_dir() / "index.html") if with_docs else None
     return summary
