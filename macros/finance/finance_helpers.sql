@@ -37,14 +37,6 @@
 
 
 {#-
-    finance_month(date_expr) -> date expression: the first day of the date's month.
--#}
-{% macro finance_month(date_expr) -%}
-    cast({{ dbt.date_trunc('month', date_expr) }} as date)
-{%- endmacro %}
-
-
-{#-
     finance_reporting_currency() -> varchar literal: the ISO code of var('reporting_currency'),
         the currency every converted money column is in (so tables describe themselves).
 -#}

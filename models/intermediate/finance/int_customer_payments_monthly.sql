@@ -12,27 +12,27 @@ invoice_status as (
 issued as (
     select
         invoice_status.customer_id,
-        {{ finance_month('invoice_status.issued_at') }} as month_start,
+        {{ pulse_month('invoice_status.issued_at') }} as month_start,
         count(*) as invoices_issued,
         sum(invoice_status.amount) as invoiced_amount
     from invoice_status
-    group by invoice_status.customer_id, {{ finance_month('invoice_status.issued_at') }}
+    group by invoice_status.customer_id, {{ pulse_month('invoice_status.issued_at') }}
 ),
 
 due as (
     select
         invoice_status.customer_id,
-        {{ finance_month('invoice_status.due_at') }} as month_start,
+        {{ pulse_month('invoice_status.due_at') }} as month_start,
         count(*) as invoices_due
     from invoice_status
     where invoice_status.due_at <= {{ pulse_as_of_date() }}
-    group by invoice_status.customer_id, {{ finance_month('invoice_status.due_at') }}
+    group by invoice_status.customer_id, {{ pulse_month('invoice_status.due_at') }}
 ),
 
 paid as (
     select
         invoice_status.customer_id,
-        {{ finance_month('invoice_status.paid_date') }} as month_start,
+        {{ pulse_month('invoice_status.paid_date') }} as month_start,
         count(*) as invoices_paid,
         count(case when invoice_status.is_paid_late then 1 end) as invoices_paid_late,
         sum(invoice_status.days_late) as days_late_sum,
@@ -41,28 +41,28 @@ paid as (
             as invoices_paid_after_reminder
     from invoice_status
     where invoice_status.is_paid
-    group by invoice_status.customer_id, {{ finance_month('invoice_status.paid_date') }}
+    group by invoice_status.customer_id, {{ pulse_month('invoice_status.paid_date') }}
 ),
 
 collected as (
     select
         payments.customer_id,
-        {{ finance_month('payments.paid_at') }} as month_start,
+        {{ pulse_month('payments.paid_at') }} as month_start,
         count(*) as payments_received,
         sum(payments.amount) as collected_amount
     from {{ ref('int_payments_converted') }} as payments
-    group by payments.customer_id, {{ finance_month('payments.paid_at') }}
+    group by payments.customer_id, {{ pulse_month('payments.paid_at') }}
 ),
 
 reminded as (
     select
         invoice_status.customer_id,
-        {{ finance_month('reminders.sent_at') }} as month_start,
+        {{ pulse_month('reminders.sent_at') }} as month_start,
         count(*) as reminders_sent
     from {{ ref('stg_billing__payment_reminders') }} as reminders
     inner join invoice_status on reminders.invoice_id = invoice_status.invoice_id
     where cast(reminders.sent_at as date) <= {{ pulse_as_of_date() }}
-    group by invoice_status.customer_id, {{ finance_month('reminders.sent_at') }}
+    group by invoice_status.customer_id, {{ pulse_month('reminders.sent_at') }}
 ),
 
 balances as (

@@ -51,11 +51,11 @@ invoiced_trailing as (
 
 collected as (
     select
-        {{ finance_month('payments.paid_at') }} as month_start,
+        {{ pulse_month('payments.paid_at') }} as month_start,
         count(*) as payments_received,
         sum(payments.amount) as collected_amount
     from {{ ref('int_payments_converted') }} as payments
-    group by {{ finance_month('payments.paid_at') }}
+    group by {{ pulse_month('payments.paid_at') }}
 ),
 
 balances as (

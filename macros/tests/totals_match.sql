@@ -1,24 +1,42 @@
 {#-
     Model-level generic test: aggregates of this model equal aggregates of another model, per
     group (or overall when group_by is empty). Fails with one row per group whose totals
-    differ (a group missing on one side counts as 0 there).
+    differ; a group missing on one side counts as 0 there.
+
+    Either `columns` (sum of each column on both sides: "a breakdown adds up to its total")
+    or `measures` (an expression per side) says what to compare:
 
         data_tests:
-          - finance_totals_match:
+          - totals_match:
+              arguments:
+                compare_model: ref('fct_csat_monthly')
+                group_by: [month]
+                columns: [responses, satisfied]
+          - totals_match:
               arguments:
                 compare_model: ref('rpt_invoice_aging')
                 group_by: [aging_bucket, segment]
                 measures:
-                  - {expression: "sum(open_amount)", compare_expression: "sum(open_amount)"}
                   - {expression: "sum(invoices)", compare_expression: "count(*)"}
                 compare_where: "segment <> 'unknown'"   # optional filter on compare_model
 
     The test's own `where` config filters this model (dbt applies it to `model`).
     `tolerance` (default 0) allows a rounding difference.
 -#}
-{% test finance_totals_match(model, compare_model, measures, group_by=[], compare_where=none, tolerance=0) %}
+{% test totals_match(
+    model, compare_model, group_by=[], columns=none, measures=none, compare_where=none,
+    tolerance=0
+) %}
 
 {%- set keys = group_by if group_by is not string else [group_by] -%}
+{%- if measures is none -%}
+    {%- set measures = [] -%}
+    {%- for column in columns -%}
+        {%- do measures.append({
+            'expression': 'sum(' ~ column ~ ')', 'compare_expression': 'sum(' ~ column ~ ')'
+        }) -%}
+    {%- endfor -%}
+{%- endif -%}
 
 with
 
