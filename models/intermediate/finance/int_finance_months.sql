@@ -12,22 +12,14 @@ bounds as (
     where {{ finance_invoice_exists('stg_invoices') }}
 ),
 
-numbers as (
-    -- 100 years of months: far more than any billing history
-    {{ dbt.generate_series(1200) }}
-),
-
 months as (
-    select
-        cast(
-            {{ dbt.dateadd('month', 'numbers.generated_number - 1', 'bounds.first_month') }}
-            as date
-        ) as month_start
-    from numbers
-    cross join bounds
-    where
-        numbers.generated_number - 1
-        <= {{ dbt.datediff('bounds.first_month', 'bounds.last_month', 'month') }}
+    select spine.month as month_start
+    from (
+        {{ pulse_month_spine(
+            '(select bounds.first_month from bounds)',
+            '(select bounds.last_month from bounds)'
+        ) }}
+    ) as spine
 ),
 
 month_ends as (
