@@ -21,7 +21,7 @@ def run_pipeline() -> bool:
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
     # Step-level detail goes to the Dagster UI (`make ui`); the terminal gets warnings and errors.
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = defs.get_job_def("pulse_refresh").execute_in_process(
+    result = defs.resolve_job_def("pulse_refresh").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
     for evaluation in result.get_asset_check_evaluations():

@@ -39,7 +39,7 @@ def monkeypatch_module():
 def _run(instance, raise_on_error=True):
     from orchestration.definitions import defs
 
-    return defs.get_job_def("pulse_refresh").execute_in_process(
+    return defs.resolve_job_def("pulse_refresh").execute_in_process(
         instance=instance, raise_on_error=raise_on_error
     )
 
@@ -77,7 +77,7 @@ def test_definitions_load_as_one_graph():
     # the dbt source is the ingestion asset: staging hangs off raw/customers
     parents = graph.get(AssetKey(["stg_crm__customers"])).parent_keys
     assert AssetKey(["raw", "customers"]) in parents
-    assert defs.get_schedule_def("pulse_refresh_schedule") is not None
+    assert defs.resolve_schedule_def("pulse_refresh_schedule") is not None
 
 
 def test_refresh_job_succeeds(first_run):

@@ -40,7 +40,7 @@ def build_ingestion_asset(source: Source):
     def _ingest(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
         cfg = pulse.get()
         with connect_writer(cfg.warehouse) as con:
-            results = load_source(con, cfg.landing_dir, source.name, context.run_id)
+            results = load_source(con, cfg.landing_dir, source.name, context.run.run_id)
             total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
         new = [r for r in results if r.status != "skipped"]
         rejected = [r for r in new if r.status == "rejected"]
