@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance
 
 from orchestration.config import settings
+from orchestration.publish import current_dir
+from orchestration.quality.gx_runner import data_docs_dir
 
 
 def run_pipeline() -> bool:
@@ -43,35 +46,102 @@ def _has_dagster_home() -> bool:
     return bool(os.environ.get("DAGSTER_HOME"))
 
 
+def _fetch(con, sql: str):
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.Error:  # a mart this run did not build (yet)
+        return []
+
+
 def summary() -> str:
     cfg = settings()
+    lines = [f"Pulse, as of {cfg.as_of_date}", ""]
     con = duckdb.connect(str(cfg.warehouse), read_only=True)
     try:
-        files = con.execute(
-            "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)"
-            " from pulse_meta.load_ledger group by status order by status"
-        ).fetchall()
-        tables = con.execute(
-            "select schema_name, table_name, estimated_size from duckdb_tables()"
-            " where schema_name not in ('raw', 'pulse_meta') order by schema_name, table_name"
-        ).fetchall()
+        files = _fetch(
+            con,
+            "select count(*) filter (where status = 'loaded'),"
+            " count(*) filter (where status = 'rejected'), coalesce(sum(rows_read), 0),"
+            " coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)"
+            " from pulse_meta.load_ledger",
+        )
     finally:
         con.close()
-    lines = [
-        f"Warehouse:  {cfg.warehouse}",
-        f"Landing:    {cfg.landing_dir}",
-        f"As of date: {cfg.as_of_date}",
-        "",
-        "Files:",
-    ]
-    for status, n, read, loaded, quarantined in files:
+    if files:
+        loaded, rejected, read, ok, quarantined = files[0]
         lines.append(
-            f"  {status:9} {n:5} files  {read or 0:>10} rows read  {loaded or 0:>10} loaded"
-            f"  {quarantined or 0:>7} quarantined"
+            f"Landing files: {loaded} loaded, {rejected} rejected; rows: {read:,} read ="
+            f" {ok:,} loaded + {quarantined:,} quarantined (see rpt_quarantine, rpt_load_files)"
         )
-    lines += ["", "Tables (schema.table ~rows):"]
-    lines += [f"  {s}.{t:45} {n:>10}" for s, t, n in tables]
+    serving = current_dir(cfg.serving_dir) / "pulse.duckdb"
+    if serving.exists():
+        lines += _serving_summary(serving)
+    outputs = [
+        ("Serving copy (BI, read-only)", serving),
+        ("Marts as Parquet", serving.parent / "parquet"),
+        ("Pulse report", cfg.reports_dir / "pulse_report.html"),
+        (
+            "Finance workbook",
+            next(
+                iter(
+                    sorted(
+                        (cfg.reports_dir / "finance" / cfg.as_of_date.isoformat()).glob("*.xlsx")
+                    )
+                ),
+                None,
+            ),
+        ),
+        ("GX Data Docs", data_docs_dir() / "index.html"),
+        ("Working warehouse", cfg.warehouse),
+    ]
+    lines += ["", "Where things are:"]
+    lines += [f"  {label:30} {path}" for label, path in outputs if path and Path(path).exists()]
     return "\n".join(lines)
+
+
+def _serving_summary(serving: Path) -> list[str]:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        lines = []
+        nps = _fetch(
+            con,
+            "select month, 100.0 * sum(promoters - detractors) / nullif(sum(responses), 0),"
+            " sum(responses) from fct_nps_monthly where is_complete_month"
+            " group by month order by month desc limit 1",
+        )
+        churn = _fetch(
+            con,
+            "select month, 100.0 * sum(churned_customers) / nullif(sum(customers_at_start), 0)"
+            " from fct_churn_monthly group by month order by month desc limit 1",
+        )
+        if nps and nps[0][1] is not None:
+            lines.append(f"NPS {nps[0][0]:%Y-%m}: {nps[0][1]:.1f} ({nps[0][2]} responses)")
+        if churn and churn[0][1] is not None:
+            lines.append(f"Logo churn {churn[0][0]:%Y-%m}: {churn[0][1]:.2f} %")
+        health = _fetch(
+            con,
+            "select health_category, count(*), coalesce(sum(mrr_at_risk), 0)"
+            " from dim_customer_health group by 1 order by 1",
+        )
+        if health:
+            parts = ", ".join(f"{cat} {n}" for cat, n, _ in health)
+            at_risk = sum(float(m) for _, _, m in health)
+            lines.append(f"Health today: {parts}; MRR at risk {at_risk:,.0f}")
+        attention = _fetch(con, "select count(*) from rpt_customers_needing_attention")
+        if attention:
+            lines.append(
+                f"Customers to call today: {attention[0][0]} (rpt_customers_needing_attention)"
+            )
+        tables = _fetch(
+            con,
+            "select table_name, estimated_size from duckdb_tables() order by table_name",
+        )
+        if tables:
+            lines += ["", f"Marts ({len(tables)} tables, rows):"]
+            lines += [f"  {name:45} {rows:>10,}" for name, rows in tables]
+        return ["", *lines] if lines else []
+    finally:
+        con.close()
 
 
 def main(argv: list[str] | None = None) -> int:
