@@ -1,0 +1,195 @@
+{#-
+    SQL building blocks of the health score (issue 4). Portable SQL; DuckDB-only syntax only
+    inside adapter.dispatch macros (default__ and duckdb__ implementations).
+
+    health_day_spine(bounds_relation) -> a select statement with one column `day` (date): every
+        day from start_day to end_day (inclusive) of each row of bounds_relation (a CTE with
+        date columns start_day and end_day; normally one row). DuckDB: generate_series; the
+        default: digits cross-joined (up to 100,000 days).
+
+    health_in_window(day_expr, event_date_expr, window_days) -> boolean: the event dated
+        event_date_expr lies in the trailing window of window_days days ending on day_expr
+        (inclusive): event_date <= day < event_date + window_days. Written with the scored day
+        alone on one side, so the join is a range join (each event row reaches the days of its
+        window), never a per-customer cross product.
+
+    health_avg_rank_pct(value_expr, partition_by, n_expr=none) -> double expression, a window
+        function:
+        the average-rank percentile of value_expr within partition_by, 0-100:
+            100 * ((lowest rank + highest rank of the value's ties) / 2 - 1) / (n - 1)
+        (= 100 * (rank - 1 + (ties - 1) / 2) / (n - 1)), ranks ascending (1 = smallest), n the
+        rows of the partition (n_expr when given, e.g. a per-day count joined in); 50 when
+        n = 1. One sort per call (rank() and the running count share the window). Ties share the mean of their
+        ranks (as in the Mann-Whitney AUC), so a value strictly greater than another always
+        gets strictly more points, and the rule is symmetric (all equal -> 50 each). Use it
+        on rows whose value is not null.
+
+    health_ticket_weight(priority_expr, category_expr) -> numeric expression: the ticket's
+        weight, var('health_support_priority_weights')[priority] (1 when the priority is not
+        listed) times var('health_support_category_weights')[category] (1 when not listed).
+
+    health_dropped(change_expr) / health_below_floor(score_expr) -> boolean: the 30-day change
+        is below -var('health_attention_drop_points') / the score is below
+        var('health_attention_floor_score'); false when the value is null.
+    health_needs_attention(category_expr, score_expr, change_expr) -> boolean: unhealthy, or
+        dropped, or below the floor: the rule of rpt_customers_needing_attention.
+
+    health_component_mean(component) -> double expression: the mean of the columns
+        <signal>_points of the component's signals (health_signals()) that are not null,
+        summed in a fixed order (exact and deterministic); null when all are null.
+
+    health_extreme_contribution(function) -> double expression: least (function = 'least')
+        or greatest ('greatest') of the columns <component>_contribution, a null counting as
+        +1e308 / -1e308 (so it is never picked; some engines' least / greatest skip nulls,
+        others return null).
+
+    health_color(category_expr) -> 'green' / 'yellow' / 'red' for healthy / at_risk /
+        unhealthy (null for null).
+-#}
+
+{% macro health_day_spine(bounds_relation) -%}
+    {{ return(adapter.dispatch('health_day_spine', 'pulse')(bounds_relation)) }}
+{%- endmacro %}
+
+{% macro default__health_day_spine(bounds_relation) -%}
+    select
+        cast({{ dbt.dateadd(
+            'day',
+            'spine_digits_1.n + 10 * spine_digits_10.n + 100 * spine_digits_100.n'
+            ~ ' + 1000 * spine_digits_1000.n + 10000 * spine_digits_10000.n',
+            'spine_bounds.start_day'
+        ) }} as date) as day
+    from
+        {{ bounds_relation }} as spine_bounds,
+        {%- for power in ['1', '10', '100', '1000', '10000'] %}
+        (
+            select 0 as n
+            {%- for digit in range(1, 10) %}
+            union all select {{ digit }} as n
+            {%- endfor %}
+        ) as spine_digits_{{ power }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    where
+        spine_digits_1.n + 10 * spine_digits_10.n + 100 * spine_digits_100.n
+        + 1000 * spine_digits_1000.n + 10000 * spine_digits_10000.n
+        <= {{ dbt.datediff('spine_bounds.start_day', 'spine_bounds.end_day', 'day') }}
+{%- endmacro %}
+
+{% macro duckdb__health_day_spine(bounds_relation) -%}
+    select cast(spine_series.day as date) as day
+    from (
+        select
+            unnest(generate_series(
+                cast(spine_bounds.start_day as timestamp),
+                cast(spine_bounds.end_day as timestamp),
+                interval 1 day
+            )) as day
+        from {{ bounds_relation }} as spine_bounds
+    ) as spine_series
+{%- endmacro %}
+
+
+{% macro health_in_window(day_expr, event_date_expr, window_days) -%}
+    (
+        {{ day_expr }} >= {{ event_date_expr }}
+        and {{ day_expr }} < cast({{ dbt.dateadd('day', window_days | int, event_date_expr) }} as date)
+    )
+{%- endmacro %}
+
+
+{% macro health_avg_rank_pct(value_expr, partition_by, n_expr=none) -%}
+    {#- rank() is the lowest rank of the value's ties; count(*) with the default frame (range
+        up to the current row, peers included) the highest: their mean is the average rank -#}
+    {%- set n = n_expr if n_expr is not none
+        else 'count(*) over (partition by ' ~ partition_by ~ ')' -%}
+    case
+        when {{ n }} = 1 then cast(50 as {{ pulse_type_double() }})
+        else 100 * (
+            (
+                rank() over (partition by {{ partition_by }} order by {{ value_expr }})
+                + count(*) over (partition by {{ partition_by }} order by {{ value_expr }})
+            ) / cast(2 as {{ pulse_type_double() }})
+            - 1
+        ) / ({{ n }} - 1)
+    end
+{%- endmacro %}
+
+
+{% macro health_ticket_weight(priority_expr, category_expr) -%}
+    {%- set priorities = var('health_support_priority_weights') -%}
+    {%- set categories = var('health_support_category_weights') -%}
+    (
+        case {{ priority_expr }}
+            {%- for priority, weight in priorities.items() | sort %}
+            when '{{ priority }}' then {{ weight | float }}
+            {%- endfor %}
+            else 1.0
+        end
+        * case {{ category_expr }}
+            {%- for category, weight in categories.items() | sort %}
+            when '{{ category }}' then {{ weight | float }}
+            {%- endfor %}
+            else 1.0
+        end
+    )
+{%- endmacro %}
+
+
+{% macro health_dropped(change_expr) -%}
+    coalesce({{ change_expr }} < -{{ var('health_attention_drop_points') | float }}, false)
+{%- endmacro %}
+
+
+{% macro health_below_floor(score_expr) -%}
+    coalesce({{ score_expr }} < {{ var('health_attention_floor_score') | float }}, false)
+{%- endmacro %}
+
+
+{% macro health_needs_attention(category_expr, score_expr, change_expr) -%}
+    (
+        coalesce({{ category_expr }} = 'unhealthy', false)
+        or {{ health_dropped(change_expr) }}
+        or {{ health_below_floor(score_expr) }}
+    )
+{%- endmacro %}
+
+
+{% macro health_color(category_expr) -%}
+    case {{ category_expr }}
+        when 'healthy' then 'green'
+        when 'at_risk' then 'yellow'
+        when 'unhealthy' then 'red'
+    end
+{%- endmacro %}
+
+
+{% macro health_component_mean(component) -%}
+    {%- set names = health_signals() | selectattr('component', 'equalto', component)
+        | map(attribute='signal') | list -%}
+    {%- if names | length == 0 -%}
+        {{ exceptions.raise_compiler_error("health_component_mean: no signal for " ~ component) }}
+    {%- endif -%}
+    (
+        (
+            {%- for name in names %}
+            coalesce({{ name }}_points, 0){{ ' +' if not loop.last }}
+            {%- endfor %}
+        )
+        / nullif(
+            {%- for name in names %}
+            case when {{ name }}_points is null then 0 else 1 end{{ ' +' if not loop.last }}
+            {%- endfor %},
+            0
+        )
+    )
+{%- endmacro %}
+
+
+{% macro health_extreme_contribution(function) -%}
+    {%- set filler = '1e308' if function == 'least' else '-1e308' -%}
+    {{ function }}(
+        {%- for component in health_components() %}
+        coalesce({{ component }}_contribution, {{ filler }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}

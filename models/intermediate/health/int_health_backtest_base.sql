@@ -1,0 +1,53 @@
+-- One row per month start held in fct_customer_health_daily whose churn horizon
+-- (var('health_backtest_horizon_days'), 90 days) has ended on or before the as-of date, and per
+-- customer scored that day (active on the month's first day, with a score): its score,
+-- category and components that day, and whether it churned within the horizon: its activity
+-- spell holding the month's first day ended (a day without an active subscription) on or
+-- before month start + horizon. The score uses only facts up to the month's first day; the
+-- outcome only the days after it. Input of rpt_health_score_backtest and of the weight
+-- fitting helper (orchestration/health/fit_weights.py).
+{%- set horizon = var('health_backtest_horizon_days') | int %}
+
+with
+
+history as (
+    select * from {{ ref('fct_customer_health_daily') }}
+    where health_score is not null
+),
+
+month_starts as (
+    select distinct history.as_of_date as month_start
+    from history
+    where
+        history.as_of_date = {{ pulse_month('history.as_of_date') }}
+        and {{ dbt.dateadd('day', horizon, 'history.as_of_date') }} <= {{ pulse_as_of_date() }}
+),
+
+final as (
+    select
+        history.customer_id,
+        month_starts.month_start,
+        history.segment,
+        history.scorecard,
+        {%- for component in health_components() %}
+            history.{{ component }}_score,
+        {%- endfor %}
+        history.health_score,
+        history.coverage,
+        history.health_category,
+        history.mrr,
+        spells.spell_end,
+        coalesce(
+            spells.spell_end <= {{ dbt.dateadd('day', horizon, 'month_starts.month_start') }},
+            false
+        ) as churned
+    from history
+    inner join month_starts on history.as_of_date = month_starts.month_start
+    inner join {{ ref('int_health_customer_spells') }} as spells
+        on
+            history.customer_id = spells.customer_id
+            and month_starts.month_start >= spells.spell_start
+            and month_starts.month_start < spells.active_until
+)
+
+select * from final

@@ -1,0 +1,62 @@
+-- One row per customer and target day: the seven component scores (0-100, higher =
+-- healthier; null = no data that day). Ephemeral, like the signals it reads.
+-- A component is the mean of the points (int_health_signal_points) of its signals that have
+-- a value (macro health_component_mean); usage then loses
+-- var('health_inactivity_points_per_day') points per day without login / feature use beyond
+-- var('health_inactivity_grace_days'), and is kept within 0-100.
+{{ config(materialized='ephemeral') }}
+
+with
+
+signals as (
+    select
+        customer_id,
+        as_of_date,
+        segment,
+        mrr,
+        usage_days_inactive
+    from {{ ref('int_health_signals_daily') }}
+),
+
+component_points as (
+    select
+        {%- for component in health_components() %}
+            {{ health_component_mean(component) }} as {{ component }}_points,
+        {%- endfor %}
+        customer_id,
+        as_of_date
+    from {{ ref('int_health_signal_points') }}
+),
+
+final as (
+    select
+        signals.customer_id,
+        signals.as_of_date,
+        signals.segment,
+        signals.mrr,
+        -- greatest / least skip nulls on some engines: keep a missing usage null explicitly
+        case
+            when component_points.usage_points is not null
+                then greatest(0, least(
+                    100,
+                    component_points.usage_points
+                    - {{ var('health_inactivity_points_per_day') | float }}
+                    * greatest(
+                        0,
+                        signals.usage_days_inactive
+                        - {{ var('health_inactivity_grace_days') | int }}
+                    )
+                ))
+        end as usage_score,
+        {%- for component in health_components() if component != 'usage' %}
+            component_points.{{ component }}_points as {{ component }}_score,
+        {%- endfor %}
+        signals.usage_days_inactive
+    from signals
+    inner join component_points
+        on
+            signals.customer_id = component_points.customer_id
+            and signals.as_of_date = component_points.as_of_date
+)
+
+select * from final

@@ -1,0 +1,269 @@
+-- One row per customer and day on which the customer had an active subscription: the seven
+-- component scores, the weighted health score, its coverage, category, colour, drivers and
+-- 30-day change. Incremental (delete+insert on as_of_date): the days this run computes come
+-- from int_health_target_days (a first run or --full-refresh backfills
+-- var('health_backfill_days') days; a daily run appends the new as-of day; a changed
+-- configuration restates the history). Formulas: _health__models.yml.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='as_of_date',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('health_score_bands') }}
+{%- set rule = var('health_category_rule') %}
+{%- if rule not in ['quantile', 'fixed'] %}
+    {{ exceptions.raise_compiler_error(
+        "var health_category_rule must be 'quantile' or 'fixed', got '" ~ rule ~ "'"
+    ) }}
+{%- endif %}
+{%- set components_list = health_components() %}
+
+with
+
+components as (
+    select
+        customer_id,
+        as_of_date,
+        {%- for component in components_list %}
+            {{ component }}_score,
+        {%- endfor %}
+        segment,
+        mrr
+    from {{ ref('int_health_components_daily') }}
+),
+
+scorecard_weights as (
+    -- one row per scorecard, one weight column per component (0 when not listed)
+    select
+        {%- for component in components_list %}
+            coalesce(sum(case when component = '{{ component }}' then weight end), 0)
+                as {{ component }}_weight,
+        {%- endfor %}
+        scorecard
+    from {{ ref('health_score_weights') }}
+    group by scorecard
+),
+
+assigned as (
+    -- the segment's own scorecard when there is one, else `default`
+    select
+        components.*,
+        coalesce(own_scorecard.scorecard, 'default') as scorecard
+    from components
+    left join scorecard_weights as own_scorecard
+        on components.segment = own_scorecard.scorecard
+),
+
+weighted as (
+    select
+        assigned.*,
+        {%- for component in components_list %}
+            scorecard_weights.{{ component }}_weight,
+        {%- endfor %}
+        (
+            {%- for component in components_list %}
+                case
+                    when assigned.{{ component }}_score is not null
+                        then scorecard_weights.{{ component }}_weight
+                    else 0
+                end{{ ' +' if not loop.last }}
+            {%- endfor %}
+        ) as coverage,
+        (
+            {%- for component in components_list %}
+                coalesce(
+                    assigned.{{ component }}_score * scorecard_weights.{{ component }}_weight, 0
+                )
+                {{- ' +' if not loop.last }}
+            {%- endfor %}
+        ) as weighted_sum,
+        (
+            {%- for component in components_list %}
+                case when assigned.{{ component }}_score is not null then 1 else 0 end
+                {{- ' +' if not loop.last }}
+            {%- endfor %}
+        ) as components_with_data
+    from assigned
+    inner join scorecard_weights on assigned.scorecard = scorecard_weights.scorecard
+),
+
+scored as (
+    select
+        weighted.*,
+        case when weighted.coverage > 0 then weighted.weighted_sum / weighted.coverage end
+            as health_score
+    from weighted
+),
+
+contributions as (
+    -- pull of each component against a neutral 50, weight included:
+    -- (score - 50) * weight / coverage; they add up to health_score - 50
+    select
+        {%- for component in components_list %}
+            case
+                when {{ component }}_score is not null and {{ component }}_weight > 0
+                    then ({{ component }}_score - 50) * {{ component }}_weight / coverage
+            end as {{ component }}_contribution,
+        {%- endfor %}
+        customer_id,
+        as_of_date
+    from scored
+    where coverage > 0
+),
+
+extremes as (
+    select
+        contributions.*,
+        {{ health_extreme_contribution('least') }} as lowest_contribution,
+        {{ health_extreme_contribution('greatest') }} as highest_contribution
+    from contributions
+),
+
+drivers as (
+    -- the component with the lowest (highest) contribution when it is negative (positive);
+    -- ties: the first in the components' order
+    select
+        customer_id,
+        as_of_date,
+        case
+            when lowest_contribution < 0
+                then case
+                    {%- for component in components_list %}
+                        when {{ component }}_contribution = lowest_contribution
+                            then '{{ component }}'
+                    {%- endfor %}
+                end
+        end as top_negative_driver,
+        case
+            when highest_contribution > 0
+                then case
+                    {%- for component in components_list %}
+                        when {{ component }}_contribution = highest_contribution
+                            then '{{ component }}'
+                    {%- endfor %}
+                end
+        end as top_positive_driver
+    from extremes
+),
+
+thresholds as (
+    select
+        max(case when rule = 'quantile' and parameter = 'healthy_top_share' then value end)
+            as healthy_top_share,
+        max(case when rule = 'quantile' and parameter = 'unhealthy_bottom_share' then value end)
+            as unhealthy_bottom_share,
+        max(case when rule = 'fixed' and parameter = 'healthy_min_score' then value end)
+            as healthy_min_score,
+        max(case when rule = 'fixed' and parameter = 'unhealthy_below_score' then value end)
+            as unhealthy_below_score
+    from {{ ref('health_category_thresholds') }}
+),
+
+day_ranks as (
+    -- among the customers with a score that day: how many score strictly lower / higher
+    select
+        customer_id,
+        as_of_date,
+        count(*) over (partition by as_of_date) as scored_customers,
+        rank() over (partition by as_of_date order by health_score) - 1 as scored_lower,
+        -- the running count (default frame: up to the current row's last peer) counts the
+        -- rows scoring lower or equal
+        count(*) over (partition by as_of_date)
+        - count(*) over (partition by as_of_date order by health_score) as scored_higher
+    from scored
+    where health_score is not null
+),
+
+categorised as (
+    select
+        scored.*,
+        case
+            when scored.health_score is null then null
+            {%- if rule == 'quantile' %}
+                when
+                    day_ranks.scored_higher
+                    >= (1 - thresholds.unhealthy_bottom_share) * day_ranks.scored_customers
+                    then 'unhealthy'
+                when
+                    day_ranks.scored_lower
+                    >= (1 - thresholds.healthy_top_share) * day_ranks.scored_customers
+                    then 'healthy'
+            {%- else %}
+            when scored.health_score < thresholds.unhealthy_below_score then 'unhealthy'
+            when scored.health_score >= thresholds.healthy_min_score then 'healthy'
+            {%- endif %}
+            else 'at_risk'
+        end as health_category
+    from scored
+    cross join thresholds
+    left join day_ranks
+        on
+            scored.customer_id = day_ranks.customer_id
+            and scored.as_of_date = day_ranks.as_of_date
+),
+
+prior_scores as (
+    select
+        customer_id,
+        as_of_date,
+        health_score
+    from categorised
+    {%- if is_incremental() %}
+        union all
+        -- days already held and not recomputed by this run
+        select
+            held.customer_id,
+            held.as_of_date,
+            held.health_score
+        from {{ this }} as held
+        where
+            held.as_of_date not in (select recomputed.as_of_date from components as recomputed)
+            and held.as_of_date >= (
+                select {{ dbt.dateadd('day', -30, 'min(recomputed.as_of_date)') }}
+                from components as recomputed
+            )
+    {%- endif %}
+),
+
+fingerprint as (
+    select {{ health_config_fingerprint() }} as config_fingerprint
+),
+
+final as (
+    select
+        cast(categorised.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(categorised.as_of_date as date) as as_of_date,
+        cast(categorised.segment as {{ dbt.type_string() }}) as segment,
+        cast(categorised.scorecard as {{ dbt.type_string() }}) as scorecard,
+        {%- for component in components_list %}
+            cast(categorised.{{ component }}_score as {{ pulse_type_double() }})
+                as {{ component }}_score,
+        {%- endfor %}
+        cast(categorised.health_score as {{ pulse_type_double() }}) as health_score,
+        cast(categorised.coverage as {{ pulse_type_double() }}) as coverage,
+        cast(categorised.components_with_data as {{ dbt.type_int() }}) as components_with_data,
+        cast(categorised.health_category as {{ dbt.type_string() }}) as health_category,
+        cast({{ health_color('categorised.health_category') }} as {{ dbt.type_string() }})
+            as health_color,
+        cast(categorised.health_score - prior_scores.health_score as {{ pulse_type_double() }})
+            as score_change_30d,
+        cast(drivers.top_negative_driver as {{ dbt.type_string() }}) as top_negative_driver,
+        cast(drivers.top_positive_driver as {{ dbt.type_string() }}) as top_positive_driver,
+        cast(categorised.mrr as decimal(18, 4)) as mrr,
+        cast(fingerprint.config_fingerprint as {{ dbt.type_string() }}) as config_fingerprint
+    from categorised
+    cross join fingerprint
+    left join drivers
+        on
+            categorised.customer_id = drivers.customer_id
+            and categorised.as_of_date = drivers.as_of_date
+    left join prior_scores
+        on
+            categorised.customer_id = prior_scores.customer_id
+            and prior_scores.as_of_date
+            = cast({{ dbt.dateadd('day', -30, 'categorised.as_of_date') }} as date)
+)
+
+select * from final

@@ -1,0 +1,141 @@
+"""The scorecard is configuration, not code (issue 4): editing a weight or a category
+threshold in a seed and re-running `dbt build` changes the scores, every day of the history
+included (the configuration fingerprint changed), without any SQL edit or --full-refresh.
+
+Runs dbt on a copy of the project files (dbt_project.yml, profiles.yml, models/, macros/,
+seeds/, tests/dbt/) whose seed CSVs are edited, against a copy of the demo warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orchestration.config import PROJECT_ROOT
+from orchestration.resources import DBT_EXECUTABLE
+from tests.helpers import query, query_df
+
+COMPONENTS = ["usage", "engagement", "satisfaction", "support", "payments", "advocacy", "renewal"]
+SCORES = [f"{c}_score" for c in COMPONENTS]
+FCT_COLUMNS = f"customer_id, as_of_date, scorecard, {', '.join(SCORES)}, health_score"
+
+
+def copy_project(target: Path) -> Path:
+    target.mkdir(parents=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_ROOT / name, target / name)
+    for name in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(PROJECT_ROOT / name, target / name)
+    return target
+
+
+def dbt(project: Path, warehouse: Path, as_of: str, *args: str) -> None:
+    env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": as_of}
+    cmd = [
+        DBT_EXECUTABLE,
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(warehouse.parent / "dbt_target"),
+        "--log-path",
+        str(warehouse.parent / "dbt_logs"),
+        "--vars",
+        json.dumps({"as_of_date": as_of}),
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
+
+
+def fct(warehouse: Path) -> pd.DataFrame:
+    return query_df(
+        warehouse,
+        f"select {FCT_COLUMNS}, health_category, config_fingerprint "
+        "from fct_customer_health_daily order by customer_id, as_of_date",
+    )
+
+
+def test_editing_seeds_rescores_the_history(demo_build, tmp_path):
+    as_of = demo_build["as_of"]
+    project = copy_project(tmp_path / "project")
+    warehouse = tmp_path / "wh" / "pulse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(demo_build["warehouse"], warehouse)
+    before = fct(warehouse)
+
+    # 1. a new `default` scorecard: usage counts more, engagement and advocacy not at all
+    weights_csv = project / "seeds" / "health_score_weights.csv"
+    weights = pd.read_csv(weights_csv)
+    new_default = {
+        "usage": 0.40,
+        "engagement": 0.0,
+        "satisfaction": 0.15,
+        "support": 0.15,
+        "payments": 0.15,
+        "advocacy": 0.0,
+        "renewal": 0.15,
+    }
+    is_default = weights["scorecard"] == "default"
+    weights.loc[is_default, "weight"] = weights.loc[is_default, "component"].map(new_default)
+    weights.to_csv(weights_csv, index=False)
+    dbt(project, warehouse, as_of, "build", "--select", "health_score_weights+")
+
+    after = fct(warehouse)
+    assert len(after) == len(before)
+    assert after["config_fingerprint"].nunique() == 1
+    assert after["config_fingerprint"].iloc[0] != before["config_fingerprint"].iloc[0]
+    # components are untouched; scores of the default scorecard change on every day ...
+    pd.testing.assert_frame_equal(after[SCORES], before[SCORES])
+    default = (after["scorecard"] == "default").to_numpy()
+    changed = ~np.isclose(after["health_score"], before["health_score"], rtol=0, atol=1e-9)
+    assert changed[default].mean() > 0.9
+    assert after.loc[default, "as_of_date"].nunique() == before["as_of_date"].nunique()
+    # ... to the re-weighted mean with the new weights, and the other scorecards do not move
+    w = np.array([new_default[c] for c in COMPONENTS])
+    s = after.loc[default, SCORES].to_numpy(dtype=float)
+    have = ~np.isnan(s)
+    expected = (np.where(have, s, 0) * w).sum(axis=1) / (have * w).sum(axis=1)
+    np.testing.assert_allclose(after.loc[default, "health_score"], expected, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(
+        after.loc[~default, "health_score"], before.loc[~default, "health_score"]
+    )
+
+    # 2. a stricter healthy threshold: only the top 10% are healthy
+    thresholds_csv = project / "seeds" / "health_category_thresholds.csv"
+    thresholds = pd.read_csv(thresholds_csv)
+    thresholds.loc[thresholds["parameter"] == "healthy_top_share", "value"] = 0.10
+    thresholds.to_csv(thresholds_csv, index=False)
+    dbt(project, warehouse, as_of, "build", "--select", "health_category_thresholds+")
+
+    stricter = fct(warehouse)
+    np.testing.assert_array_equal(stricter["health_score"], after["health_score"])
+    for day in [as_of, "2025-10-01"]:
+        rows = stricter[stricter["as_of_date"] == pd.Timestamp(day)]
+        scores = rows["health_score"].to_numpy()
+        lower = (scores[None, :] < scores[:, None]).sum(axis=1)
+        assert (
+            (rows["health_category"] == "healthy").to_numpy() == (lower >= 0.9 * len(rows))
+        ).all()
+        assert (rows["health_category"] == "healthy").mean() <= 0.10
+    healthy_before = (after["health_category"] == "healthy").sum()
+    healthy_after = (stricter["health_category"] == "healthy").sum()
+    assert healthy_after < 0.5 * healthy_before
+    # the marts built on the history follow
+    (healthy_today,) = query(
+        warehouse, "select count(*) from dim_customer_health where health_category = 'healthy'"
+    )[0]
+    assert (
+        healthy_today
+        == (
+            (stricter["as_of_date"] == pd.Timestamp(as_of))
+            & (stricter["health_category"] == "healthy")
+        ).sum()
+    )
