@@ -1,0 +1,1723 @@
+"""The Pulse report: one self-contained HTML page (and a PDF when Chromium is at hand) that shows
+customer health at a glance, written from the published serving copy.
+
+Pure functions, no Dagster: the asset `pulse_report` (orchestration/assets/report.py) calls
+`build_report`; tests call the pieces.
+
+    load_report_data(serving_db)   read the marts it needs, read-only (None = mart missing)
+    compute_headline(data)         the latest complete month's NPS / CSAT / CES / logo churn and
+                                   the health distribution (also Dagster metadata)
+    render_html(data, checks)      the page: inline CSS and SVG only, no script, no network
+    write_report(html, dir, as_of) pulse_report_<as_of>.html + pulse_report.html (latest),
+                                   written to a temporary name and renamed
+    write_pdf(html_path, pdf_path) headless Chromium --print-to-pdf, when Chromium exists
+
+Sections: health distribution, attention list (reasons, drivers, 90-day score sparkline),
+CSAT / NPS / CES by month (95% intervals, low-sample points and cells marked), churn and
+GRR / NRR by month, cohort retention heat maps, CAC and LTV:CAC by channel, receivables aging,
+the health-score backtest, data quality (files, quarantine, checks). A mart that is missing or
+empty gives its section a note instead of a chart; an unexpected error in one section is shown
+in that section (class `section-error`) and does not stop the others.
+
+Accessibility: colour never carries meaning alone. Health categories are a symbol and a word
+beside their colour (● healthy, ▲ at risk, ■ unhealthy); low-sample values are hollow points in
+charts and a dagger (†) in tables; series differ by marker shape as well as colour; the palette
+is Okabe-Ito (safe for the common colour-vision deficiencies).
+
+The CX charts pool every segment of a month from the marts' counts with the marts' own formulas
+(Wilson interval for CSAT, the NPS margin of error, the normal interval of the CES mean);
+`min_responses` marks a pooled month as low sample (the dbt var's default, 30). Churn, GRR and
+NRR are pooled the same way (sum the counts and MRR, then divide: never average rates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.reports import _svg as svg
+
+REPORT_NAME = "pulse_report"
+Z95 = 1.96
+DEFAULT_MIN_RESPONSES = 30  # dbt var min_responses (dbt_project.yml)
+DEFAULT_LTV_TO_CAC_TARGET = 3.0
+
+# Marts the report reads whole (they are small: monthly, per segment or per channel).
+WHOLE_TABLES = (
+    "dim_customer_health",
+    "rpt_customers_needing_attention",
+    "rpt_health_score_backtest",
+    "fct_csat_monthly",
+    "fct_nps_monthly",
+    "fct_ces_monthly",
+    "fct_churn_monthly",
+    "fct_cohort_retention",
+    "fct_cac_monthly",
+    "dim_customer_clv",
+    "rpt_clv_by_segment",
+    "rpt_aging_summary",
+    "rpt_load_files",
+)
+# Large marts: only counted here, read in slices below.
+SLICED_TABLES = ("fct_customer_health_daily", "rpt_quarantine", "rpt_invoice_aging")
+
+HEALTH = {
+    # category: (symbol, fill colour, colour word, label)
+    "healthy": ("●", svg.GREEN, "green", "healthy"),
+    "at_risk": ("▲", svg.YELLOW, "yellow", "at risk"),
+    "unhealthy": ("■", svg.VERMILLION, "red", "unhealthy"),
+}
+# darker tones for lines and small marks on white (the light yellow is for fills with text)
+HEALTH_LINE = {"healthy": svg.GREEN, "at_risk": "#B58900", "unhealthy": svg.VERMILLION}
+TREND = {"improving": "↑", "stable": "→", "declining": "↓", "new": "✱"}
+LOW_SAMPLE_MARK = "†"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One asset check's result of the run (GX checks, dbt tests as checks)."""
+
+    asset: str
+    check: str
+    passed: bool
+    severity: str = "ERROR"  # ERROR blocks, WARN reports
+    description: str = ""
+
+
+@dataclass
+class ReportData:
+    db_path: Path
+    run: dict
+    tables: dict[str, pd.DataFrame | None]
+    row_counts: dict[str, int | None]
+    health_trend: pd.DataFrame | None = None  # customer_id, as_of_date, health_score
+    quarantine_by_reason: pd.DataFrame | None = None  # reason_code, rows, resolved
+    attention_limit: int = 25
+    trend_days: int = 90
+    min_responses: int = DEFAULT_MIN_RESPONSES
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    @property
+    def as_of_date(self) -> dt.date | None:
+        return _date(self.run.get("as_of_date"))
+
+    @property
+    def currency(self) -> str:
+        aging = self.get("rpt_aging_summary")
+        if aging is not None and "reporting_currency" in aging and len(aging):
+            values = aging["reporting_currency"].dropna()
+            if len(values):
+                return str(values.iloc[0])
+        return ""
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main'"
+        ).fetchall()
+    }
+
+
+def load_report_data(
+    serving_db: Path,
+    *,
+    attention_limit: int = 25,
+    trend_days: int = 90,
+    min_responses: int = DEFAULT_MIN_RESPONSES,
+) -> ReportData:
+    """Read what the report needs from the serving copy `serving_db`, read-only."""
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        existing = _existing_tables(con)
+        run: dict = {}
+        if "pulse_run" in existing:
+            df = con.execute("select * from pulse_run").df()
+            if len(df):
+                run = {k: _py(v) for k, v in df.iloc[0].items()}
+        tables: dict[str, pd.DataFrame | None] = {}
+        counts: dict[str, int | None] = {}
+        for name in WHOLE_TABLES:
+            if name in existing:
+                tables[name] = con.execute(f'select * from "{name}"').df()
+                counts[name] = len(tables[name])
+            else:
+                tables[name] = None
+                counts[name] = None
+        for name in SLICED_TABLES:
+            counts[name] = (
+                con.execute(f'select count(*) from "{name}"').fetchone()[0]
+                if name in existing
+                else None
+            )
+        trend = None
+        if {"fct_customer_health_daily", "rpt_customers_needing_attention"} <= existing:
+            trend = con.execute(
+                """
+                with shown as (
+                    select customer_id from rpt_customers_needing_attention
+                    order by attention_rank limit ?
+                ), last_day as (select max(as_of_date) as d from fct_customer_health_daily)
+                select h.customer_id, h.as_of_date, h.health_score
+                from fct_customer_health_daily as h
+                inner join shown on h.customer_id = shown.customer_id
+                cross join last_day
+                where h.as_of_date > last_day.d - cast(? as integer)
+                order by h.customer_id, h.as_of_date
+                """,
+                [attention_limit, trend_days],
+            ).df()
+        quarantine = None
+        if "rpt_quarantine" in existing:
+            quarantine = con.execute(
+                """
+                select reason_code, count(*) as rows,
+                    count(*) filter (where is_resolved) as resolved
+                from rpt_quarantine group by reason_code order by rows desc, reason_code
+                """
+            ).df()
+    finally:
+        con.close()
+    return ReportData(
+        db_path=Path(serving_db),
+        run=run,
+        tables=tables,
+        row_counts=counts,
+        health_trend=trend,
+        quarantine_by_reason=quarantine,
+        attention_limit=attention_limit,
+        trend_days=trend_days,
+        min_responses=min_responses,
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _py(v: object) -> object:
+    """A pandas/numpy scalar as a plain Python value; NaN / NA / NaT -> None."""
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _num(v: object) -> float | None:
+    v = _py(v)
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, int | float):
+        return float(v) if math.isfinite(float(v)) else None
+    return None
+
+
+def _date(v: object) -> dt.date | None:
+    v = _py(v)
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _e(v: object) -> str:
+    return escape("" if v is None else str(v), quote=True)
+
+
+def _fmt_pct(v: object, digits: int = 1) -> str:
+    x = _num(v)
+    return "–" if x is None else f"{x:.{digits}f}%"
+
+
+def _fmt_num(v: object, digits: int = 1) -> str:
+    x = _num(v)
+    return "–" if x is None else f"{x:,.{digits}f}"
+
+
+def _fmt_int(v: object) -> str:
+    x = _num(v)
+    return "–" if x is None else f"{round(x):,}"
+
+
+def _fmt_signed(v: object, digits: int = 1) -> str:
+    x = _num(v)
+    return "–" if x is None else f"{x:+.{digits}f}"
+
+
+def _fmt_money(v: object, currency: str, digits: int = 0) -> str:
+    x = _num(v)
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}" + (f" {currency}" if currency else "")
+
+
+def _month_label(d: object) -> str:
+    day = _date(d)
+    return day.strftime("%Y-%m") if day else "?"
+
+
+def _has(df: pd.DataFrame | None) -> bool:
+    return df is not None and len(df) > 0
+
+
+class _Missing(Exception):
+    """A section's mart is missing or empty: shown as a note."""
+
+
+def _need(data: ReportData, name: str) -> pd.DataFrame:
+    df = data.get(name)
+    if df is None:
+        raise _Missing(f"The mart {name} is not in this serving copy.")
+    if len(df) == 0:
+        raise _Missing(f"The mart {name} has no rows yet.")
+    return df
+
+
+def health_badge(category: object) -> str:
+    cat = _py(category)
+    if cat not in HEALTH:
+        return '<span class="badge badge-none">– no score</span>'
+    symbol, _, colour, label = HEALTH[cat]
+    return (
+        f'<span class="badge badge-{cat}" data-health="{cat}" title="{colour}">'
+        f'<span class="sym" aria-hidden="true">{symbol}</span> {label}</span>'
+    )
+
+
+def _wilson(successes: float, n: float) -> tuple[float | None, float | None]:
+    if n <= 0:
+        return None, None
+    p = successes / n
+    z = Z95
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    denom = 1 + z * z / n
+    low = 0.0 if successes == 0 else max(0.0, 100 * (centre - half) / denom)
+    high = 100.0 if successes == n else min(100.0, 100 * (centre + half) / denom)
+    return low, high
+
+
+# ----------------------------------------------------------------------------- pooling
+
+
+def pooled_cx(df: pd.DataFrame, kind: str, min_responses: int) -> pd.DataFrame:
+    """One row per month over every segment of a CX mart (kind csat / nps / ces): responses,
+    value, low, high, is_low_sample, is_complete_month; the marts' formulas on pooled counts."""
+    rows = []
+    for month, g in df.groupby("month", sort=True):
+        n = float(g["responses"].fillna(0).sum())
+        complete = bool(g["is_complete_month"].fillna(False).all())
+        value = low = high = None
+        if n > 0 and kind == "csat":
+            sat = float(g["satisfied"].fillna(0).sum())
+            value = 100 * sat / n
+            low, high = _wilson(sat, n)
+        elif n > 0 and kind == "nps":
+            p = float(g["promoters"].fillna(0).sum()) / n
+            d = float(g["detractors"].fillna(0).sum()) / n
+            value = 100 * (p - d)
+            moe = Z95 * 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2) / n)
+            low, high = max(-100.0, value - moe), min(100.0, value + moe)
+        elif n > 0 and kind == "ces":
+            total = float(g["ces_score_sum"].fillna(0).sum())
+            value = total / n
+            # pooled sum of squares from each cell's n, mean and sample standard deviation
+            ss = 0.0
+            for _, r in g.iterrows():
+                k = _num(r["responses"]) or 0.0
+                if k <= 0:
+                    continue
+                mean = (_num(r["ces_score_sum"]) or 0.0) / k
+                sd = _num(r["ces_stddev"]) or 0.0
+                ss += (k - 1) * sd * sd + k * mean * mean
+            if n >= 2:
+                var = max(0.0, (ss - n * value * value) / (n - 1))
+                half = Z95 * math.sqrt(var) / math.sqrt(n)
+                low, high = max(1.0, value - half), min(7.0, value + half)
+        rows.append(
+            {
+                "month": _date(month),
+                "responses": int(n),
+                "value": value,
+                "low": low,
+                "high": high,
+                "is_low_sample": n < min_responses,
+                "is_complete_month": complete,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pooled_churn(df: pd.DataFrame) -> pd.DataFrame:
+    """fct_churn_monthly over every segment: logo churn, GRR and NRR per month."""
+    cols = [
+        "customers_at_start",
+        "churned_customers",
+        "mrr_at_start",
+        "expansion_mrr",
+        "contraction_mrr",
+        "churned_mrr",
+    ]
+    g = df.groupby("month", sort=True)[cols].sum(min_count=1).reset_index()
+    out = []
+    for _, r in g.iterrows():
+        start = _num(r["customers_at_start"]) or 0.0
+        mrr = _num(r["mrr_at_start"]) or 0.0
+        exp_, con_, chu = (_num(r[c]) or 0.0 for c in cols[3:])
+        out.append(
+            {
+                "month": _date(r["month"]),
+                "customers_at_start": int(start),
+                "churned_customers": int(_num(r["churned_customers"]) or 0),
+                "logo_churn_rate_pct": 100 * (_num(r["churned_customers"]) or 0) / start
+                if start
+                else None,
+                "mrr_at_start": mrr,
+                "gross_revenue_retention_pct": 100 * (mrr - con_ - chu) / mrr if mrr else None,
+                "net_revenue_retention_pct": 100 * (mrr + exp_ - con_ - chu) / mrr if mrr else None,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+# ----------------------------------------------------------------------------- headline
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a person (and the Dagster UI) wants first."""
+
+    customers_scored: int | None = None
+    healthy: int | None = None
+    at_risk: int | None = None
+    unhealthy: int | None = None
+    mrr_at_risk: float | None = None
+    current_mrr: float | None = None
+    needing_attention: int | None = None
+    metrics: dict[str, tuple[dt.date | None, float | None]] = field(default_factory=dict)
+    # metric -> (month, value): nps, csat_pct, ces_avg, logo_churn_rate_pct, grr, nrr
+
+
+def compute_headline(data: ReportData) -> Headline:
+    healthy = at_risk = unhealthy = scored = None
+    mrr_at_risk = current_mrr = None
+    dim = data.get("dim_customer_health")
+    if dim is not None:
+        counts = dim["health_category"].value_counts()
+        healthy = int(counts.get("healthy", 0))
+        at_risk = int(counts.get("at_risk", 0))
+        unhealthy = int(counts.get("unhealthy", 0))
+        scored = healthy + at_risk + unhealthy
+        mrr_at_risk = float(dim["mrr_at_risk"].fillna(0).sum()) if "mrr_at_risk" in dim else None
+        current_mrr = float(dim["current_mrr"].fillna(0).sum()) if "current_mrr" in dim else None
+    attention = data.get("rpt_customers_needing_attention")
+    metrics: dict[str, tuple[dt.date | None, float | None]] = {}
+    for kind, mart, key in (
+        ("nps", "fct_nps_monthly", "nps"),
+        ("csat", "fct_csat_monthly", "csat_pct"),
+        ("ces", "fct_ces_monthly", "ces_avg"),
+    ):
+        df = data.get(mart)
+        if _has(df):
+            pooled = pooled_cx(df, kind, data.min_responses)
+            done = pooled[pooled["is_complete_month"] & pooled["value"].notna()]
+            if len(done):
+                last = done.iloc[-1]
+                metrics[key] = (last["month"], _num(last["value"]))
+    churn = data.get("fct_churn_monthly")
+    if _has(churn):
+        pooled = pooled_churn(churn)
+        if len(pooled):
+            last = pooled.iloc[-1]
+            metrics["logo_churn_rate_pct"] = (last["month"], _num(last["logo_churn_rate_pct"]))
+            metrics["gross_revenue_retention_pct"] = (
+                last["month"],
+                _num(last["gross_revenue_retention_pct"]),
+            )
+            metrics["net_revenue_retention_pct"] = (
+                last["month"],
+                _num(last["net_revenue_retention_pct"]),
+            )
+    return Headline(
+        customers_scored=scored,
+        healthy=healthy,
+        at_risk=at_risk,
+        unhealthy=unhealthy,
+        mrr_at_risk=mrr_at_risk,
+        current_mrr=current_mrr,
+        needing_attention=len(attention) if attention is not None else None,
+        metrics=metrics,
+    )
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "", tid: str = ""
+) -> str:
+    """rows: cells already HTML (a cell may be a (html, attrs) tuple)."""
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
+    body = []
+    for row in rows:
+        attrs = ""
+        if isinstance(row, tuple) and len(row) == 2 and isinstance(row[1], str):
+            row, attrs = row
+        cells = []
+        for c in row:
+            if isinstance(c, tuple):
+                cells.append(f"<td {c[1]}>{c[0]}</td>")
+            else:
+                cells.append(f"<td>{c}</td>")
+        body.append(f"<tr{(' ' + attrs) if attrs else ''}>{''.join(cells)}</tr>")
+    idattr = f' id="{tid}"' if tid else ""
+    return (
+        f'<table class="{cls}"{idattr}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{_e(text)}</p>'
+
+
+def _section_health(data: ReportData, head: Headline) -> str:
+    dim = _need(data, "dim_customer_health")
+    cur = data.currency
+    segments = [
+        svg.Segment(HEALTH[c][3], float(getattr(head, c) or 0), HEALTH[c][1], HEALTH[c][0])
+        for c in ("healthy", "at_risk", "unhealthy")
+    ]
+    chart = svg.stacked_bar(
+        "health-distribution", "Customers by health category (count and share)", segments
+    )
+    rows = []
+    total = head.customers_scored or 0
+    for cat in ("healthy", "at_risk", "unhealthy"):
+        g = dim[dim["health_category"] == cat]
+        rows.append(
+            [
+                health_badge(cat),
+                _e(HEALTH[cat][2]),
+                _fmt_int(len(g)),
+                _fmt_pct(100 * len(g) / total if total else None, 0),
+                _fmt_money(g["current_mrr"].sum(), cur),
+                _fmt_money(g["mrr_at_risk"].sum(), cur),
+                _fmt_int(g["needs_attention"].sum()) if "needs_attention" in g else "–",
+            ]
+        )
+    unscored = int(dim["health_category"].isna().sum())
+    if unscored:
+        rows.append([health_badge(None), "–", _fmt_int(unscored), "", "", "", ""])
+    table = _table(
+        [
+            "Category",
+            "Colour",
+            "Customers",
+            "Share",
+            "Current MRR",
+            "MRR at risk",
+            "Need attention",
+        ],
+        rows,
+        cls="num",
+        tid="health-table",
+    )
+    trend = ""
+    if "trend" in dim:
+        tc = dim["trend"].value_counts()
+        trend = (
+            "<p>30-day trend: "
+            + ", ".join(f"{TREND.get(t, '')} {t} {int(tc.get(t, 0))}" for t in TREND if t in tc)
+            + ".</p>"
+        )
+    return (
+        f'<div class="tiles">{_tile("MRR at risk", _fmt_money(head.mrr_at_risk, cur))}'
+        f"{_tile('Customers scored', _fmt_int(head.customers_scored))}"
+        f"{_tile('Need attention', _fmt_int(head.needing_attention))}</div>"
+        f"{chart}{table}{trend}"
+        '<p class="legend">MRR at risk: the current MRR of customers that are at risk, '
+        "unhealthy or need attention (dim_customer_health).</p>"
+    )
+
+
+def _tile(label: str, value: str, sub: str = "") -> str:
+    return (
+        f'<div class="tile"><div class="tile-label">{_e(label)}</div>'
+        f'<div class="tile-value">{_e(value)}</div>'
+        + (f'<div class="tile-sub">{_e(sub)}</div>' if sub else "")
+        + "</div>"
+    )
+
+
+def _section_attention(data: ReportData) -> str:
+    df = data.get("rpt_customers_needing_attention")
+    if df is None:
+        raise _Missing("The mart rpt_customers_needing_attention is not in this serving copy.")
+    if len(df) == 0:
+        return _note(
+            "Nobody needs attention today: no customer is unhealthy, below the floor or "
+            "dropping fast."
+        )
+    df = df.sort_values("attention_rank").head(data.attention_limit)
+    dim = data.get("dim_customer_health")
+    positive: dict[str, object] = {}
+    if dim is not None and "top_positive_driver" in dim:
+        positive = dict(zip(dim["customer_id"], dim["top_positive_driver"], strict=False))
+    trends: dict[str, list[float | None]] = {}
+    if data.health_trend is not None and len(data.health_trend):
+        last = _date(data.health_trend["as_of_date"].max())
+        for cid, g in data.health_trend.groupby("customer_id"):
+            by_day = {
+                _date(d): _num(s) for d, s in zip(g["as_of_date"], g["health_score"], strict=True)
+            }
+            days = [last - dt.timedelta(days=k) for k in range(data.trend_days - 1, -1, -1)]
+            trends[str(cid)] = [by_day.get(d) for d in days]
+    cur = data.currency
+    rows = []
+    for _, r in df.iterrows():
+        cid = str(r["customer_id"])
+        cat = _py(r.get("health_category"))
+        history = trends.get(cid, [])
+        known = [v for v in history if v is not None]
+        spark = svg.sparkline(
+            history,
+            colour=HEALTH_LINE.get(cat, svg.BLUE),
+            title=f"{cid}: health score over the last {data.trend_days} days",
+        ) + (
+            f'<br><span class="spark-range">{known[0]:.0f} → {known[-1]:.0f}'
+            f" (low {min(known):.0f}, high {max(known):.0f})</span>"
+            if known
+            else ""
+        )
+        trend = _py(r.get("trend"))
+        rows.append(
+            (
+                [
+                    _fmt_int(r["attention_rank"]),
+                    f'<span class="cid">{_e(cid)}</span><br><span class="company">'
+                    f"{_e(_py(r.get('company_name')) or '')}</span>",
+                    _e(_py(r.get("segment")) or ""),
+                    (
+                        health_badge(cat)
+                        + f' <span class="score">{_fmt_num(r.get("health_score"))}</span>',
+                        'class="nowrap"',
+                    ),
+                    _fmt_signed(r.get("score_change_30d")),
+                    (f"{TREND.get(trend, '')} {_e(trend or '')}", 'class="nowrap"'),
+                    spark,
+                    f"↓ {_e(_py(r.get('top_negative_driver')) or '–')}<br>"
+                    f"↑ {_e(_py(positive.get(cid)) or '–')}",
+                    (_fmt_money(r.get("mrr_at_risk"), cur), 'class="nowrap"'),
+                    f'<span class="reason">{_e(_py(r.get("reason")) or "")}</span>',
+                ],
+                f'data-customer-id="{_e(cid)}"',
+            )
+        )
+    total = data.row_counts.get("rpt_customers_needing_attention") or len(df)
+    shown = len(df)
+    intro = (
+        f"<p>{total:,} customer{'s' if total != 1 else ''} need attention today"
+        + (f"; the first {shown} by MRR at risk" if shown < total else "")
+        + ". The full list is the mart <code>rpt_customers_needing_attention</code>.</p>"
+    )
+    table = _table(
+        [
+            "#",
+            "Customer",
+            "Segment",
+            "Health",
+            "30-day change",
+            "Trend",
+            f"Score, last {data.trend_days} days",
+            "Drivers (↓ weakest, ↑ strongest)",
+            "MRR at risk",
+            "Why",
+        ],
+        rows,
+        cls="attention",
+        tid="attention-table",
+    )
+    return (
+        intro
+        + table
+        + (
+            '<p class="legend">Sparklines: the health score over the last '
+            f"{data.trend_days} days (each line on its own scale, at least 20 points tall; dashed: "
+            "50), the last day dotted, first → last value below. Trend: ↑ improving, → stable, "
+            "↓ declining, ✱ new (no score 30 days ago).</p>"
+        )
+    )
+
+
+_CX = (
+    (
+        "csat",
+        "fct_csat_monthly",
+        "CSAT",
+        "%",
+        0.0,
+        100.0,
+        "csat_pct",
+        "csat_ci_low_pct",
+        "csat_ci_high_pct",
+    ),
+    ("nps", "fct_nps_monthly", "NPS", "", -100.0, 100.0, "nps", "nps_ci_low", "nps_ci_high"),
+    ("ces", "fct_ces_monthly", "CES (1-7)", "", 1.0, 7.0, "ces_avg", "ces_ci_low", "ces_ci_high"),
+)
+
+
+def _months_window(months: Sequence[dt.date], n: int) -> list[dt.date]:
+    return sorted(m for m in months if m is not None)[-n:]
+
+
+def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> str:
+    parts = []
+    present = [(c, data.get(c[1])) for c in _CX]
+    if not any(_has(df) for _, df in present):
+        raise _Missing("The CSAT, NPS and CES marts have no rows yet.")
+    colours = {"csat": svg.BLUE, "nps": svg.ORANGE, "ces": svg.GREEN}
+    shapes = {"csat": "circle", "nps": "triangle", "ces": "square"}
+    charts = []
+    for (kind, mart, label, unit, lo, hi, *_), df in present:
+        if not _has(df):
+            charts.append(
+                f"<div class='chart-box'><h3>{label}</h3>"
+                f"{_note(f'The mart {mart} has no rows yet.')}</div>"
+            )
+            continue
+        pooled = pooled_cx(df, kind, data.min_responses)
+        pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
+        labels = [
+            _month_label(m) + ("*" if not c else "")
+            for m, c in zip(pooled["month"], pooled["is_complete_month"], strict=True)
+        ]
+        values = [_num(v) for v in pooled["value"]]
+        series = svg.Series(
+            f"{label}, all segments",
+            values,
+            colour=colours[kind],
+            shape=shapes[kind],
+            low=[_num(v) for v in pooled["low"]],
+            high=[_num(v) for v in pooled["high"]],
+            hollow=list(pooled["is_low_sample"]),
+        )
+        nums = [v for v in values + series.low + series.high if v is not None]
+        y_lo = max(lo, math.floor(min(nums) / 10) * 10) if nums and unit == "%" else None
+        chart = svg.line_chart(
+            f"cx-{kind}",
+            f"{label} by month, all segments, with 95% interval",
+            labels,
+            [series],
+            width=560,
+            height=240,
+            unit=unit,
+            y_min=y_lo if unit == "%" else (lo if kind == "ces" else None),
+            y_max=hi if kind != "nps" else None,
+            ref_lines=[svg.RefLine(0, "0")] if kind == "nps" else (),
+            legend_extra=[("low sample", colours[kind], shapes[kind], True)],
+        )
+        charts.append(f"<div class='chart-box'><h3>{label}</h3>{chart}</div>")
+    parts.append(f"<div class='chart-grid'>{''.join(charts)}</div>")
+    parts.append(
+        '<p class="legend">Line: all segments pooled from the marts\' counts; shaded band and '
+        "whiskers: 95% interval (CSAT: Wilson; NPS: ± margin of error; CES: interval of the "
+        f"mean). Hollow points and {LOW_SAMPLE_MARK}: low sample (fewer than "
+        f"{data.min_responses} responses). * month to date.</p>"
+    )
+    # the table: last months x segment, each cell marked when the mart flags it low sample
+    frames = {kind: df for (kind, *_), df in present if _has(df)}
+    months = sorted({_date(m) for df in frames.values() for m in df["month"]})[-table_months:]
+    segments = sorted({str(s) for df in frames.values() for s in df["segment"].dropna()})
+    rows = []
+    complete = {
+        _date(m): bool(c)
+        for df in frames.values()
+        for m, c in zip(df["month"], df["is_complete_month"], strict=True)
+    }
+    for m in reversed(months):
+        for seg in segments:
+            label = _month_label(m) + ("" if complete.get(m, True) else " (to date)")
+            row = [_e(label), _e(seg)]
+            for kind, _mart, _label, unit, _lo, _hi, col, low_col, high_col in _CX:
+                df = frames.get(kind)
+                if df is None:
+                    row.append("–")
+                    continue
+                hit = df[(df["month"].map(_date) == m) & (df["segment"] == seg)]
+                if not len(hit):
+                    row.append("–")
+                    continue
+                r = hit.iloc[0]
+                n = int(_num(r["responses"]) or 0)
+                if n == 0:
+                    row.append(('<span class="muted">no responses</span>', 'class="cx-cell"'))
+                    continue
+                digits = 2 if kind == "ces" else 1
+                text = (
+                    f"{_fmt_num(r[col], digits)}{unit} "
+                    f'<span class="ci">[{_fmt_num(r[low_col], digits)}, '
+                    f"{_fmt_num(r[high_col], digits)}]</span> "
+                    f'<span class="n">n={n}</span>'
+                )
+                if bool(_py(r["is_low_sample"])):
+                    row.append(
+                        (
+                            f'{text} <span class="low-mark" title="low sample">'
+                            f"{LOW_SAMPLE_MARK}</span>",
+                            'class="cx-cell low-sample" data-low-sample="true"',
+                        )
+                    )
+                else:
+                    row.append((text, 'class="cx-cell"'))
+            rows.append(row)
+    parts.append("<h3>By segment, last months</h3>")
+    parts.append(
+        _table(
+            ["Month", "Segment", "CSAT % [95% CI]", "NPS [95% CI]", "CES [95% CI]"],
+            rows,
+            cls="cx",
+            tid="cx-table",
+        )
+    )
+    parts.append(
+        f'<p class="legend">{LOW_SAMPLE_MARK} and italics: low sample (the mart\'s '
+        "is_low_sample: fewer responses than the dbt var min_responses); the value is shown, but "
+        "too few answers back it for a decision.</p>"
+    )
+    return "".join(parts)
+
+
+def _section_retention(data: ReportData, n_months: int = 24, table_months: int = 12) -> str:
+    churn = _need(data, "fct_churn_monthly")
+    pooled = pooled_churn(churn)
+    pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
+    labels = [_month_label(m) for m in pooled["month"]]
+    logo = svg.line_chart(
+        "churn-logo",
+        "Logo churn rate by month, all segments",
+        labels,
+        [
+            svg.Series(
+                "logo churn %",
+                [_num(v) for v in pooled["logo_churn_rate_pct"]],
+                colour=svg.VERMILLION,
+                shape="square",
+            )
+        ],
+        width=560,
+        height=240,
+        unit="%",
+        y_min=0,
+    )
+    rev = svg.line_chart(
+        "churn-revenue",
+        "Gross and net revenue retention by month, all segments",
+        labels,
+        [
+            svg.Series(
+                "GRR %",
+                [_num(v) for v in pooled["gross_revenue_retention_pct"]],
+                colour=svg.BLUE,
+                shape="circle",
+            ),
+            svg.Series(
+                "NRR %",
+                [_num(v) for v in pooled["net_revenue_retention_pct"]],
+                colour=svg.ORANGE,
+                shape="triangle",
+                dashed=True,
+            ),
+        ],
+        width=560,
+        height=240,
+        unit="%",
+        ref_lines=[svg.RefLine(100, "100%")],
+    )
+    cur = data.currency
+    rows = [
+        [
+            _e(_month_label(r["month"])),
+            _fmt_int(r["customers_at_start"]),
+            _fmt_int(r["churned_customers"]),
+            _fmt_pct(r["logo_churn_rate_pct"]),
+            _fmt_money(r["mrr_at_start"], cur),
+            _fmt_pct(r["gross_revenue_retention_pct"]),
+            _fmt_pct(r["net_revenue_retention_pct"]),
+        ]
+        for _, r in pooled.tail(table_months).iloc[::-1].iterrows()
+    ]
+    table = _table(
+        ["Month", "Customers at start", "Churned", "Logo churn", "MRR at start", "GRR", "NRR"],
+        rows,
+        cls="num",
+        tid="churn-table",
+    )
+    return (
+        f"<div class='chart-grid'><div class='chart-box'><h3>Logo churn</h3>{logo}</div>"
+        f"<div class='chart-box'><h3>Revenue retention</h3>{rev}</div></div>{table}"
+        '<p class="legend">Complete months only. GRR = (MRR at start − contraction − churned '
+        "MRR) / MRR at start; NRR adds expansion. Segments pooled: counts and MRR summed, then "
+        "divided.</p>"
+    )
+
+
+def _section_cohorts(data: ReportData, n_cohorts: int = 18, n_offsets: int = 13) -> str:
+    df = _need(data, "fct_cohort_retention")
+    cohorts = sorted({_date(c) for c in df["cohort_month"]})[-n_cohorts:]
+    offsets = list(range(n_offsets))
+    parts = []
+    for col, name, title in (
+        ("logo_retention_pct", "cohort-logo", "Logo retention % by cohort"),
+        ("revenue_retention_pct", "cohort-revenue", "Net revenue retention % by cohort"),
+    ):
+        grid = {
+            (_date(c), int(k)): _num(v)
+            for c, k, v in zip(df["cohort_month"], df["months_since_start"], df[col], strict=True)
+        }
+        values = [[grid.get((c, k)) for k in offsets] for c in cohorts]
+        seen = [v for row in values for v in row if v is not None]
+        v_max = max([100.0, *seen])
+        v_min = min(math.floor(min(seen, default=0.0) / 10) * 10, 90.0)
+        parts.append(
+            f"<div class='chart-box'><h3>{_e(title)}</h3>"
+            + svg.heatmap(
+                name,
+                title,
+                [_month_label(c) for c in cohorts],
+                [str(k) for k in offsets],
+                values,
+                v_min=v_min,
+                v_max=v_max,
+                row_header="cohort",
+                col_header="months since start",
+            )
+            + "</div>"
+        )
+    return (
+        f"<div class='chart-grid'>{''.join(parts)}</div>"
+        f'<p class="legend">The last {len(cohorts)} acquisition cohorts, months 0-{n_offsets - 1}; '
+        "every cell prints its value (darker = higher; the shading spans the values shown). "
+        "Revenue retention is net (expansion counts) and can exceed 100.</p>"
+    )
+
+
+def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
+    clv = _need(data, "dim_customer_clv")
+    cur = data.currency
+    target = DEFAULT_LTV_TO_CAC_TARGET
+    seg = data.get("rpt_clv_by_segment")
+    if _has(seg) and "ltv_to_cac_target" in seg:
+        t = (
+            _num(seg["ltv_to_cac_target"].dropna().iloc[0])
+            if seg["ltv_to_cac_target"].notna().any()
+            else None
+        )
+        target = t or target
+    by_channel = []
+    for channel, g in clv.groupby("acquisition_channel", sort=True):
+        cac = _num(g["channel_cac"].dropna().max()) if g["channel_cac"].notna().any() else None
+        avg_clv = _num(g["clv"].mean())
+        ratio = avg_clv / cac if (cac and avg_clv is not None) else None
+        by_channel.append((str(channel), len(g), avg_clv, cac, ratio))
+    spend: dict[str, tuple[float, float]] = {}
+    cac_m = data.get("fct_cac_monthly")
+    if _has(cac_m):
+        done = cac_m[cac_m["is_complete_month"].fillna(False)]
+        window = _months_window(list({_date(m) for m in done["month"]}), window_months)
+        done = done[done["month"].map(_date).isin(window)]
+        for ch, g in done.groupby("acquisition_channel"):
+            spend[str(ch)] = (
+                float(g["marketing_spend"].fillna(0).sum()),
+                float(g["new_customers"].fillna(0).sum()),
+            )
+    cac_chart = svg.bar_chart(
+        "cac-by-channel",
+        "CAC by acquisition channel (trailing window)",
+        [
+            svg.Bar(
+                ch,
+                cac,
+                svg.BLUE,
+                text=None if cac is None else (_fmt_money(cac, cur) if cac else "0 (no spend)"),
+            )
+            for ch, _, _, cac, _ in by_channel
+        ],
+        value_format=lambda v: _fmt_money(v, cur),
+    )
+    ratio_chart = svg.bar_chart(
+        "ltv-cac-by-channel",
+        "LTV:CAC by acquisition channel",
+        [
+            svg.Bar(
+                ch,
+                ratio,
+                svg.GREEN if ratio is not None and ratio >= target else svg.VERMILLION,
+                text=(
+                    (f"{ratio:.1f} ✓" if ratio >= target else f"{ratio:.1f} ✗ below {target:g}")
+                    if ratio is not None
+                    else "n/a (no CAC)"
+                ),
+            )
+            for ch, _, _, _, ratio in by_channel
+        ],
+        ref_line=svg.RefLine(target, f"target {target:g}:1"),
+    )
+    rows = []
+    for ch, n, avg_clv, cac, ratio in by_channel:
+        s, new = spend.get(ch, (None, None))
+        rows.append(
+            [
+                _e(ch),
+                _fmt_int(n),
+                _fmt_money(avg_clv, cur),
+                _fmt_money(cac, cur),
+                "–" if ratio is None else f"{ratio:.1f}",
+                "–" if ratio is None else ("✓ yes" if ratio >= target else "✗ no"),
+                _fmt_money(s, cur),
+                _fmt_int(new),
+            ]
+        )
+    table = _table(
+        [
+            "Channel",
+            "Customers",
+            "Avg CLV",
+            "CAC (trailing)",
+            "LTV:CAC",
+            f"Meets {target:g}:1",
+            f"Spend, last {window_months} months",
+            f"New customers, last {window_months} months",
+        ],
+        rows,
+        cls="num",
+        tid="acquisition-table",
+    )
+    seg_table = ""
+    if _has(seg):
+        seg_table = "<h3>By segment</h3>" + _table(
+            ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {target:g}:1"],
+            [
+                [
+                    _e(r["segment"]),
+                    _fmt_int(r["customers"]),
+                    _fmt_money(r["avg_clv"], cur),
+                    _fmt_money(r["cac"], cur),
+                    _fmt_num(r["ltv_to_cac"]),
+                    "✓ yes" if _py(r["meets_ltv_to_cac_target"]) else "✗ no",
+                ]
+                for _, r in seg.iterrows()
+            ],
+            cls="num",
+        )
+    return (
+        f"<div class='chart-grid'><div class='chart-box'><h3>CAC</h3>{cac_chart}</div>"
+        f"<div class='chart-box'><h3>LTV:CAC</h3>{ratio_chart}</div></div>{table}{seg_table}"
+        '<p class="legend">CAC (trailing): the channel CAC of dim_customer_clv; LTV:CAC = the '
+        "channel's average CLV / its CAC (organic and referral channels spend nothing: no "
+        f"ratio). ✓ meets the {target:g}:1 rule of thumb, ✗ does not.</p>"
+    )
+
+
+def _section_finance(data: ReportData) -> str:
+    df = _need(data, "rpt_aging_summary")
+    cur = data.currency
+    g = (
+        df.groupby(["bucket_order", "aging_bucket"], sort=True)
+        .agg(
+            invoices=("invoices", "sum"),
+            open_amount=("open_amount", "sum"),
+            share=("share_of_receivables_pct", "sum"),
+            past_due=("is_past_due", "max"),
+        )
+        .reset_index()
+    )
+    total = float(g["open_amount"].sum())
+    chart = svg.bar_chart(
+        "aging-summary",
+        "Open receivables by aging bucket",
+        [
+            svg.Bar(
+                str(r["aging_bucket"]),
+                _num(r["open_amount"]),
+                svg.VERMILLION if r["past_due"] else svg.BLUE,
+                text=_fmt_money(r["open_amount"], cur)
+                + (" ⚠ past due" if r["past_due"] else " not yet due"),
+            )
+            for _, r in g.iterrows()
+        ],
+        width=640,
+        label_width=90,
+    )
+    segments = sorted(str(s) for s in df["segment"].dropna().unique())
+    rows = []
+    for _, r in g.iterrows():
+        sub = df[df["aging_bucket"] == r["aging_bucket"]]
+        rows.append(
+            [
+                _e(r["aging_bucket"]) + (" ⚠" if r["past_due"] else ""),
+                _fmt_int(r["invoices"]),
+                _fmt_money(r["open_amount"], cur),
+                _fmt_pct(r["share"]),
+                *[_fmt_money(sub[sub["segment"] == s]["open_amount"].sum(), cur) for s in segments],
+            ]
+        )
+    past_due = float(g[g["past_due"].astype(bool)]["open_amount"].sum())
+    table = _table(
+        ["Bucket", "Invoices", "Open amount", "Share", *[f"Open, {s}" for s in segments]],
+        rows,
+        cls="num",
+        tid="aging-table",
+    )
+    share = _fmt_pct(100 * past_due / total if total else None)
+    return (
+        f'<div class="tiles">{_tile("Receivables", _fmt_money(total, cur))}'
+        f"{_tile('Past due', _fmt_money(past_due, cur), share + ' of receivables')}</div>"
+        f"{chart}{table}"
+        '<p class="legend">⚠ past due. Invoice by invoice: the finance workbook '
+        "(reports/finance/&lt;as-of date&gt;/) and the mart rpt_invoice_aging.</p>"
+    )
+
+
+def _section_backtest(data: ReportData) -> str:
+    df = _need(data, "rpt_health_score_backtest")
+    months = df[df["period"] != "all"].sort_values("period")
+    pooled = df[df["period"] == "all"]
+    parts = []
+    auc = svg.line_chart(
+        "backtest-auc",
+        "AUC of the health score as a 90-day churn predictor, by month",
+        [str(p) for p in months["period"]],
+        [svg.Series("AUC", [_num(v) for v in months["auc"]], colour=svg.BLUE, shape="circle")],
+        width=560,
+        height=240,
+        y_min=0,
+        y_max=1,
+        ref_lines=[svg.RefLine(0.5, "0.5 = chance")],
+    )
+    cats = ("healthy", "at_risk", "unhealthy")
+    by_month = svg.line_chart(
+        "backtest-churn-by-month",
+        "Churn within the horizon by health category at month start, by month",
+        [str(p) for p in months["period"]],
+        [
+            svg.Series(
+                f"{HEALTH[c][0]} {HEALTH[c][3]}",
+                [_num(v) for v in months[f"{c}_churn_rate_pct"]],
+                colour=HEALTH_LINE[c],
+                shape=shape,
+            )
+            for c, shape in zip(cats, ("circle", "triangle", "square"), strict=True)
+        ],
+        width=560,
+        height=240,
+        unit="%",
+        y_min=0,
+    )
+    source = pooled.iloc[0] if len(pooled) else None
+    pooled_bars = ""
+    if source is not None:
+        pooled_bars = "<h3>All months pooled</h3>" + svg.bar_chart(
+            "backtest-churn-by-category",
+            "Churn within the horizon by health category, all months pooled",
+            [
+                svg.Bar(
+                    HEALTH[c][3],
+                    _num(source[f"{c}_churn_rate_pct"]),
+                    HEALTH_LINE[c],
+                    text=f"{_fmt_pct(source[f'{c}_churn_rate_pct'])} of "
+                    f"{_fmt_int(source[f'{c}_customers'])} churned",
+                    symbol=HEALTH[c][0],
+                )
+                for c in cats
+            ],
+            width=560,
+            label_width=110,
+        )
+    parts.append(
+        f"<div class='chart-grid'><div class='chart-box'><h3>Does the score rank churners?</h3>"
+        f"{auc}{pooled_bars}</div><div class='chart-box'><h3>Churn rate by category</h3>"
+        f"{by_month}</div></div>"
+    )
+    rows = []
+    for _, r in pd.concat([pooled, months.iloc[::-1]]).iterrows():
+        ok = bool(_py(r["unhealthy_churns_more"]))
+        rows.append(
+            [
+                _e(r["period"]),
+                _fmt_int(r["customers"]),
+                _fmt_int(r["churned_customers"]),
+                _fmt_pct(r["churn_rate_pct"]),
+                _fmt_num(r["auc"], 3),
+                _fmt_pct(r["healthy_churn_rate_pct"]),
+                _fmt_pct(r["at_risk_churn_rate_pct"]),
+                _fmt_pct(r["unhealthy_churn_rate_pct"]),
+                ("✓ yes", 'class="ok"') if ok else ("✗ no (failing)", 'class="bad"'),
+            ]
+        )
+    parts.append(
+        _table(
+            [
+                "Month scored",
+                "Customers",
+                "Churned",
+                "Churn",
+                "AUC",
+                "● healthy churn",
+                "▲ at risk churn",
+                "■ unhealthy churn",
+                "Unhealthy churn more",
+            ],
+            rows,
+            cls="num",
+            tid="backtest-table",
+        )
+    )
+    parts.append(
+        '<p class="legend">Each month: the score of every active customer on its first day against '
+        "whether the customer churned within the horizon (90 days by default). AUC 0.5 = no better "
+        "than chance; a month where unhealthy customers do not churn more than healthy ones is a "
+        "failing score (✗).</p>"
+    )
+    return "".join(parts)
+
+
+def _section_quality(data: ReportData, checks: Sequence[CheckResult] | None) -> str:
+    parts = []
+    files = data.get("rpt_load_files")
+    if files is None:
+        parts.append(_note("The mart rpt_load_files is not in this serving copy."))
+    elif len(files) == 0:
+        parts.append(_note("No landing file has been loaded yet."))
+    else:
+        loaded = files[files["status"] == "loaded"]
+        rejected = files[files["status"] != "loaded"]
+        parts.append(
+            '<div class="tiles">'
+            + _tile("Files loaded", _fmt_int(len(loaded)))
+            + _tile("Files rejected", _fmt_int(len(rejected)))
+            + _tile("Rows read", _fmt_int(files["rows_read"].sum()))
+            + _tile("Rows loaded", _fmt_int(files["rows_loaded"].sum()))
+            + _tile(
+                "Rows quarantined",
+                _fmt_int(files["rows_quarantined"].sum()),
+                f"{_fmt_int(files['rows_quarantined_resolved'].sum())} fixed by a later file"
+                if "rows_quarantined_resolved" in files
+                else "",
+            )
+            + (
+                _tile(
+                    "Reconciled",
+                    "✓ every file"
+                    if bool(files["is_reconciled"].fillna(False).all())
+                    else f"✗ {int((~files['is_reconciled'].fillna(False)).sum())} files",
+                    "read = loaded + quarantined",
+                )
+                if "is_reconciled" in files
+                else ""
+            )
+            + "</div>"
+        )
+        by_source = (
+            files.assign(rejected=files["status"] != "loaded")
+            .groupby("source_name", sort=True)
+            .agg(
+                files=("file_id", "count"),
+                rejected=("rejected", "sum"),
+                rows_read=("rows_read", "sum"),
+                rows_loaded=("rows_loaded", "sum"),
+                rows_quarantined=("rows_quarantined", "sum"),
+            )
+            .reset_index()
+        )
+        parts.append(
+            _table(
+                ["Source", "Files", "Rejected", "Rows read", "Loaded", "Quarantined"],
+                [
+                    [
+                        _e(r["source_name"]),
+                        _fmt_int(r["files"]),
+                        ("✗ " if r["rejected"] else "") + _fmt_int(r["rejected"]),
+                        _fmt_int(r["rows_read"]),
+                        _fmt_int(r["rows_loaded"]),
+                        _fmt_int(r["rows_quarantined"]),
+                    ]
+                    for _, r in by_source.iterrows()
+                ],
+                cls="num",
+                tid="files-table",
+            )
+        )
+        if len(rejected):
+            parts.append("<h3>Rejected files</h3>")
+            parts.append(
+                _table(
+                    ["Source", "File", "Why"],
+                    [
+                        [_e(r["source_name"]), _e(r["file_path"]), _e(_py(r.get("error")) or "")]
+                        for _, r in rejected.sort_values("file_id").iterrows()
+                    ],
+                    tid="rejected-table",
+                )
+            )
+    q = data.quarantine_by_reason
+    if q is None:
+        parts.append(_note("The mart rpt_quarantine is not in this serving copy."))
+    elif len(q) == 0:
+        parts.append(_note("No row is quarantined."))
+    else:
+        parts.append("<h3>Quarantined rows by reason</h3>")
+        parts.append(
+            svg.bar_chart(
+                "quarantine-by-reason",
+                "Quarantined rows by reason code",
+                [
+                    svg.Bar(
+                        str(_py(r["reason_code"]) or "(none)"),
+                        _num(r["rows"]),
+                        svg.ORANGE,
+                        text=f"{int(r['rows']):,} ({int(r['resolved']):,} fixed later)",
+                    )
+                    for _, r in q.iterrows()
+                ],
+                label_width=170,
+            )
+        )
+    parts.append(
+        '<p class="legend">Files and rows: every landing file version the loader has seen (the '
+        "load ledger), not only this run's; each raw/&lt;source&gt; materialization in Dagster "
+        "lists the files a run loaded. Rows read = loaded + quarantined for every file.</p>"
+    )
+    parts.append("<h3>Checks of this run</h3>")
+    if checks is None:
+        parts.append(
+            _note(
+                "Check results are not part of this report (it was rendered outside a Dagster "
+                "run); see the Dagster UI."
+            )
+        )
+    elif not checks:
+        parts.append(
+            _note(
+                "No asset check ran in this run (the report was materialized on its own); "
+                "the latest check results are in the Dagster UI."
+            )
+        )
+    else:
+        passed = [c for c in checks if c.passed]
+        failed = [c for c in checks if not c.passed]
+        errors = [c for c in failed if c.severity.upper() == "ERROR"]
+        parts.append(
+            '<div class="tiles">'
+            + _tile("Checks passed", f"✓ {len(passed):,}")
+            + _tile(
+                "Checks failed",
+                f"✗ {len(failed):,}",
+                f"{len(errors)} blocking, {len(failed) - len(errors)} warnings",
+            )
+            + "</div>"
+        )
+        if failed:
+            parts.append(
+                _table(
+                    ["Result", "Asset", "Check", "Detail"],
+                    [
+                        [
+                            "✗ error" if c.severity.upper() == "ERROR" else "⚠ warning",
+                            _e(c.asset),
+                            _e(c.check),
+                            _e(c.description),
+                        ]
+                        for c in sorted(failed, key=lambda c: (c.severity, c.asset, c.check))
+                    ],
+                    tid="failed-checks-table",
+                )
+            )
+        parts.append(
+            f"<details><summary>All {len(checks):,} checks</summary>"
+            + _table(
+                ["Result", "Asset", "Check"],
+                [
+                    ["✓ passed" if c.passed else "✗ failed", _e(c.asset), _e(c.check)]
+                    for c in sorted(checks, key=lambda c: (c.passed, c.asset, c.check))
+                ],
+                tid="checks-table",
+            )
+            + "</details>"
+        )
+    return "".join(parts)
+
+
+# ----------------------------------------------------------------------------- page
+
+CSS = """
+:root { --fg:#1d1d1f; --muted:#5f6368; --line:#dadce0; }
+* { box-sizing: border-box; }
+body { font-family: system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;
+  color: var(--fg); margin: 0; background: #fafafa; font-size: 14px; line-height: 1.4; }
+header { background: #0b3954; color: #fff; padding: 18px 28px; }
+header h1 { margin: 0 0 4px; font-size: 24px; }
+header .meta { font-size: 12.5px; opacity: .9; }
+nav { padding: 8px 28px; background: #eef2f5; border-bottom: 1px solid var(--line);
+  font-size: 13px; }
+nav a { margin-right: 14px; color: #0b3954; }
+main { padding: 8px 28px 40px; max-width: 1280px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
+  padding: 14px 18px; margin: 16px 0; break-inside: avoid-page; }
+h2 { margin: 0 0 10px; font-size: 19px; }
+h3 { margin: 14px 0 6px; font-size: 15px; }
+.tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 12px; }
+.tile { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 150px;
+  background: #fcfcfd; }
+.tile-label { font-size: 12px; color: var(--muted); }
+.tile-value { font-size: 20px; font-weight: 600; }
+.tile-sub { font-size: 11.5px; color: var(--muted); }
+.chart-grid { display: flex; flex-wrap: wrap; gap: 14px; }
+.chart-box { flex: 1 1 520px; min-width: 0; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 12.5px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left;
+  vertical-align: middle; }
+th { background: #f1f3f4; font-weight: 600; }
+table.num td { font-variant-numeric: tabular-nums; }
+td.low-sample { font-style: italic; color: #555; background: #f6f6f6; }
+.low-mark { font-weight: 700; font-style: normal; color: #000; }
+.ci, .n, .muted, .company { color: var(--muted); font-size: 11.5px; }
+.cid { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+.reason { font-size: 12px; }
+.nowrap { white-space: nowrap; }
+.spark-range { color: var(--muted); font-size: 10.5px; white-space: nowrap; }
+table.attention td { vertical-align: top; }
+.badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px;
+  font-weight: 600; white-space: nowrap; border: 1px solid rgba(0,0,0,.35); }
+.badge-healthy { background: #009E73; color: #fff; }
+.badge-at_risk { background: #F0E442; color: #000; }
+.badge-unhealthy { background: #D55E00; color: #fff; }
+.badge-none { background: #eee; color: #333; }
+.score { font-variant-numeric: tabular-nums; }
+td.ok { color: #006b4f; font-weight: 600; }
+td.bad { color: #a33c00; font-weight: 700; }
+.note { color: var(--muted); font-style: italic; background: #f6f6f6; padding: 8px 10px;
+  border-left: 3px solid #bbb; }
+.section-error { border-left-color: #D55E00; color: #7a2e00; }
+.legend { color: var(--muted); font-size: 12px; }
+footer { color: var(--muted); font-size: 12px; padding: 0 28px 28px; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print { body { background: #fff; } nav { display: none; }
+  section { border: none; padding: 0; } }
+"""
+
+SECTIONS = (
+    ("health", "Customer health today"),
+    ("attention", "Who needs attention"),
+    ("cx", "CSAT, NPS and CES by month"),
+    ("retention", "Churn and revenue retention"),
+    ("cohorts", "Cohort retention"),
+    ("acquisition", "CAC and LTV:CAC by channel"),
+    ("finance", "Receivables aging"),
+    ("backtest", "Does the health score predict churn?"),
+    ("data-quality", "Data quality"),
+)
+
+
+def _render_section(sid: str, title: str, body: Callable[[], str]) -> str:
+    try:
+        content = body()
+    except _Missing as exc:
+        content = _note(str(exc))
+    except Exception as exc:  # one broken section must not cost the whole report
+        content = (
+            f'<p class="note section-error">This section could not be drawn: '
+            f"{_e(type(exc).__name__)}: {_e(exc)}</p>"
+        )
+    return (
+        f'<section id="{sid}" aria-labelledby="{sid}-h"><h2 id="{sid}-h">{_e(title)}</h2>'
+        f"{content}</section>"
+    )
+
+
+def render_html(
+    data: ReportData,
+    checks: Sequence[CheckResult] | None = None,
+    *,
+    generated_at: dt.datetime | None = None,
+    headline: Headline | None = None,
+) -> str:
+    """The whole report as one HTML string: no script, no external reference."""
+    head = headline or compute_headline(data)
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
+    as_of = data.as_of_date
+    bodies: dict[str, Callable[[], str]] = {
+        "health": lambda: _section_health(data, head),
+        "attention": lambda: _section_attention(data),
+        "cx": lambda: _section_cx(data),
+        "retention": lambda: _section_retention(data),
+        "cohorts": lambda: _section_cohorts(data),
+        "acquisition": lambda: _section_acquisition(data),
+        "finance": lambda: _section_finance(data),
+        "backtest": lambda: _section_backtest(data),
+        "data-quality": lambda: _section_quality(data, checks),
+    }
+    sections = "".join(_render_section(sid, title, bodies[sid]) for sid, title in SECTIONS)
+    nav = "".join(f'<a href="#{sid}">{_e(title)}</a>' for sid, title in SECTIONS)
+    m = head.metrics
+
+    def metric_tile(key: str, label: str, fmt: Callable[[float | None], str]) -> str:
+        month, value = m.get(key, (None, None))
+        return _tile(label, fmt(value), _month_label(month) if month else "no complete month")
+
+    cur = data.currency
+    tiles = (
+        '<div class="tiles" id="headline">'
+        + "".join(
+            _tile(
+                f"{HEALTH[c][0]} {HEALTH[c][3]}",
+                _fmt_int(getattr(head, c)),
+                HEALTH[c][2],
+            )
+            for c in ("healthy", "at_risk", "unhealthy")
+        )
+        + _tile("MRR at risk", _fmt_money(head.mrr_at_risk, cur))
+        + metric_tile("nps", "NPS", lambda v: _fmt_num(v))
+        + metric_tile("csat_pct", "CSAT", lambda v: _fmt_pct(v))
+        + metric_tile("ces_avg", "CES (1-7)", lambda v: _fmt_num(v, 2))
+        + metric_tile("logo_churn_rate_pct", "Logo churn", lambda v: _fmt_pct(v, 2))
+        + "</div>"
+    )
+    run = data.run
+    meta = " · ".join(
+        x
+        for x in (
+            f"as of {as_of.isoformat()}" if as_of else "as-of date unknown",
+            f"run {run['run_id']}" if run.get("run_id") else "",
+            f"published {str(run['published_at'])[:19]} UTC" if run.get("published_at") else "",
+            f"generated {generated_at.strftime('%Y-%m-%d %H:%M')} UTC",
+        )
+        if x
+    )
+    title = f"Pulse report{' ' + as_of.isoformat() if as_of else ''}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>Pulse: customer health at a glance</h1>"
+        f'<div class="meta">{_e(meta)}</div></header>'
+        f"<nav>{nav}</nav><main>"
+        f'<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>'
+        f"{tiles}"
+        '<p class="legend">Health: <span aria-hidden="true">●</span> healthy (green), '
+        '<span aria-hidden="true">▲</span> at risk (yellow), <span aria-hidden="true">■</span> '
+        "unhealthy (red). Survey and churn figures: the latest complete month, all segments.</p>"
+        f"</section>{sections}</main>"
+        f"<footer>Written by Pulse from the serving copy {_e(data.db_path.name)}"
+        f"{' (publish ' + _e(run.get('publish_id')) + ')' if run.get('publish_id') else ''}. "
+        "Every figure comes from a mart; definitions in the models' YAML files.</footer>"
+        "</body></html>\n"
+    )
+
+
+# ----------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path  # pulse_report_<as_of>.html
+    latest: Path  # pulse_report.html
+    pdf: Path | None = None
+    pdf_note: str = ""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for people
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(html: str, reports_dir: Path, as_of: dt.date | str) -> ReportFiles:
+    stamp = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+    dated = reports_dir / f"{REPORT_NAME}_{stamp}.html"
+    latest = reports_dir / f"{REPORT_NAME}.html"
+    _atomic_write(dated, html)
+    _atomic_write(latest, html)
+    return ReportFiles(dated, latest)
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def write_pdf(
+    html_path: Path, pdf_path: Path, chromium: str | None = None, timeout: float = 90
+) -> Path | None:
+    """Print `html_path` to `pdf_path` with headless Chromium; None when there is no Chromium.
+    Raises on a Chromium failure (the caller decides whether that matters)."""
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        return None
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory(prefix="pulse-chromium-") as profile:
+        proc = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={tmp}",
+                html_path.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(
+            f"chromium --print-to-pdf failed ({proc.returncode}): {proc.stderr[-500:]}"
+        )
+    os.replace(tmp, pdf_path)
+    return pdf_path
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    files: ReportFiles
+    data: ReportData
+    headline: Headline
+
+
+def build_report(
+    serving_db: Path,
+    reports_dir: Path,
+    *,
+    checks: Sequence[CheckResult] | None = None,
+    as_of: dt.date | None = None,
+    pdf: bool | None = None,
+    attention_limit: int = 25,
+) -> ReportResult:
+    """Read the serving copy, render, write the HTML files and (pdf None = when Chromium is
+    installed, True = required, False = never) the PDF beside them."""
+    data = load_report_data(serving_db, attention_limit=attention_limit)
+    head = compute_headline(data)
+    html = render_html(data, checks, headline=head)
+    stamp = data.as_of_date or as_of or dt.datetime.now(dt.UTC).date()
+    files = write_report(html, reports_dir, stamp)
+    pdf_path, note = None, ""
+    if pdf is False:
+        note = "PDF not requested"
+    else:
+        try:
+            pdf_path = write_pdf(files.html, files.html.with_suffix(".pdf"))
+            if pdf_path is None:
+                note = "no Chromium installed: PDF skipped"
+                if pdf:
+                    raise RuntimeError("a PDF was required but no Chromium is installed")
+            else:
+                shutil.copyfile(pdf_path, files.latest.with_suffix(".pdf"))
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            if pdf:
+                raise
+            note = f"PDF skipped: {exc}"
+    return ReportResult(ReportFiles(files.html, files.latest, pdf_path, note), data, head)
+
+
+def attention_markdown(data: ReportData, limit: int = 10) -> str:
+    """The attention list's first rows as a Markdown table (Dagster metadata)."""
+    df = data.get("rpt_customers_needing_attention")
+    if df is None:
+        return "_rpt_customers_needing_attention is not in the serving copy._"
+    if len(df) == 0:
+        return "_Nobody needs attention today._"
+    cur = data.currency
+
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| # | customer | company | health | score | 30d change | weakest | MRR at risk | why |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in df.sort_values("attention_rank").head(limit).iterrows():
+        cat = _py(r.get("health_category"))
+        health = f"{HEALTH[cat][0]} {HEALTH[cat][3]}" if cat in HEALTH else "–"
+        lines.append(
+            "| "
+            + " | ".join(
+                cell(x)
+                for x in (
+                    _fmt_int(r["attention_rank"]),
+                    r["customer_id"],
+                    _py(r.get("company_name")) or "",
+                    health,
+                    _fmt_num(r.get("health_score")),
+                    _fmt_signed(r.get("score_change_30d")),
+                    _py(r.get("top_negative_driver")) or "–",
+                    _fmt_money(r.get("mrr_at_risk"), cur),
+                    _py(r.get("reason")) or "",
+                )
+            )
+            + " |"
+        )
+    return "\n".join(lines)
