@@ -66,7 +66,7 @@ def _snapshot(warehouse: Path) -> dict:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("faults")
-    generate(root / "landing", scale=0.2, seed=11, end_date=dt.date.fromisoformat(AS_OF))
+    generate(root / "landing", scale=0.05, seed=11, end_date=dt.date.fromisoformat(AS_OF))
     return root / "landing"
 
 
