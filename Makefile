@@ -55,5 +55,9 @@ lint: install
 test: parse lint
 	$(BIN)/python -m pytest
 
+## bench: benchmark at scale factor SF -> benchmarks/results/sf$(SF)-duckdb.{json,md}
+bench: parse
+	$(BIN)/python -m orchestration.bench --sf $(SF)
+
 clean:
 	rm -rf warehouse target logs .dagster_home data

@@ -1,0 +1,5 @@
+import sys
+
+from orchestration.bench.harness import main
+
+sys.exit(main())
