@@ -180,6 +180,19 @@ SOURCES: tuple[Source, ...] = (
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
 
+# The column that says when a row happened: how fresh a source is, which rows make a day.
+EVENT_TIME_COLUMN = {
+    "customers": "created_at",
+    "subscriptions": "started_at",
+    "survey_responses": "responded_at",
+    "support_tickets": "created_at",
+    "usage_events": "occurred_at",
+    "invoices": "issued_at",
+    "payments": "paid_at",
+    "payment_reminders": "sent_at",
+    "marketing_spend": "spend_date",
+}
+
 # File endings the landing zone accepts, and the reader each one means.
 FILE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 

@@ -27,20 +27,16 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import FILE_FORMATS, SOURCES, SOURCES_BY_NAME, Source
+from orchestration.contract import (
+    EVENT_TIME_COLUMN,
+    FILE_FORMATS,
+    SOURCES,
+    SOURCES_BY_NAME,
+    Source,
+)
 
 # The column whose day decides which rows are "the last day".
-DAY_COLUMN = {
-    "customers": "created_at",
-    "subscriptions": "started_at",
-    "survey_responses": "responded_at",
-    "support_tickets": "created_at",
-    "usage_events": "occurred_at",
-    "invoices": "issued_at",
-    "payments": "paid_at",
-    "payment_reminders": "sent_at",
-    "marketing_spend": "spend_date",
-}
+DAY_COLUMN = EVENT_TIME_COLUMN
 COPY_OPTIONS = {
     "csv": "format csv, header true",
     "parquet": "format parquet",

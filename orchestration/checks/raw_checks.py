@@ -4,22 +4,9 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from orchestration.assets.ingestion import raw_asset_key
 from orchestration.checks.table_quality import check_table
-from orchestration.contract import SOURCES, Source
+from orchestration.contract import EVENT_TIME_COLUMN, SOURCES, Source
 from orchestration.quality.gx_runner import EXPECTATIONS_DIR
 from orchestration.resources import PulseSettings
-
-# The column whose newest value says how fresh a source is.
-FRESHNESS_COLUMN = {
-    "customers": "created_at",
-    "subscriptions": "started_at",
-    "survey_responses": "responded_at",
-    "support_tickets": "created_at",
-    "usage_events": "occurred_at",
-    "invoices": "issued_at",
-    "payments": "paid_at",
-    "payment_reminders": "sent_at",
-    "marketing_spend": "spend_date",
-}
 
 
 def build_raw_check(source: Source):
@@ -39,7 +26,7 @@ def build_raw_check(source: Source):
             f"select * from raw.{source.name} where _file_id in (select file_id from"
             " pulse_meta.load_ledger where run_id = ? and status = 'loaded')",
             [context.run.run_id],
-            FRESHNESS_COLUMN[source.name],
+            EVENT_TIME_COLUMN[source.name],
         )
 
     return _check
