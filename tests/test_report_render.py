@@ -15,7 +15,6 @@ import datetime as dt
 import itertools
 import json
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -149,23 +148,26 @@ def rendered(demo_build, tmp_path_factory):
     result = build_report(
         tmp / "serving" / "current" / "pulse.duckdb", tmp / "reports", checks=checks, pdf=False
     )
-    with tempfile.TemporaryDirectory(prefix="pulse-cdp-") as profile:
-        browser = Browser(Path(profile))
-        try:
-            browser.page("Page.enable")
-            browser.page("Runtime.enable")
-            browser.page("Log.enable")
-            browser.page("Network.enable")
-            browser.page(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
-            )
-            browser.events.clear()
-            browser.page("Page.navigate", {"url": result.files.html.resolve().as_uri()})
-            browser.wait_for("Page.loadEventFired")
-            yield browser, result, tmp
-        finally:
-            browser.close()
+    # A fresh profile under pytest's tmp dir (pytest removes it later): Chromium's helper
+    # processes may still write into it for a moment after the browser is closed.
+    profile = tmp / "chromium-profile"
+    profile.mkdir()
+    browser = Browser(profile)
+    try:
+        browser.page("Page.enable")
+        browser.page("Runtime.enable")
+        browser.page("Log.enable")
+        browser.page("Network.enable")
+        browser.page(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+        )
+        browser.events.clear()
+        browser.page("Page.navigate", {"url": result.files.html.resolve().as_uri()})
+        browser.wait_for("Page.loadEventFired")
+        yield browser, result, tmp
+    finally:
+        browser.close()
 
 
 def test_screenshot(rendered):
