@@ -68,7 +68,9 @@
             or upper(trim({{ currency_col }})) = '{{ reporting }}'
             then cast({{ amount_col }} as decimal(18, 4))
         else cast(
-            {{ amount_col }}
+            -- widen first: decimal(18, 4) times an 8-decimal rate overflows DuckDB's 18-digit
+            -- decimal product from 1,000,000 up
+            cast({{ amount_col }} as decimal(38, 4))
             * {{ exchange_rate_to_usd(currency_col, date_col) }}
             {%- if reporting != 'USD' %}
             / {{ exchange_rate_to_usd("'" ~ reporting ~ "'", date_col) }}
