@@ -183,10 +183,12 @@ class Bench:
         }
         lb = self.phase("lower_bound", "lower-bound", ["--landing", str(self.landing)], day)
         report["lower_bound"] = {**lb.result, "wall_s": lb.wall_s, "peak_rss_mb": lb.peak_rss / MB}
+        self.checkpoint(report)
 
         full = self.phase("full_run", "pipeline", ["--artifacts", str(self.art("full"))], day)
         report["full_run"] = self.pipeline_report(full, self.art("full"))
         report["full_run"]["warehouse"] = self.sizes()
+        self.checkpoint(report)
 
         if self.daily:
             drop = self.phase(
@@ -207,6 +209,7 @@ class Bench:
                 "rows": sum(f["rows"] for f in drop.result["files"].values()),
             }
             report["daily_run"]["warehouse"] = self.sizes()
+            self.checkpoint(report)
 
         if self.startup:
             report["startup"] = self.startup_overheads(report)
@@ -217,6 +220,12 @@ class Bench:
         report["notes"] = self.notes
         report["bench_wall_s"] = time.time() - started
         return report
+
+    def checkpoint(self, report: dict) -> None:
+        """What is measured so far, in the work folder: a run stopped later (out of memory,
+        out of disk, interrupted) still leaves its numbers behind."""
+        path = self.work / "report.partial.json"
+        path.write_text(json.dumps(report, indent=1, default=str) + "\n")
 
     def art(self, name: str) -> Path:
         return self.work / "dbt_artifacts" / name
