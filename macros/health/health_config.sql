@@ -133,3 +133,22 @@
     ) -%}
     {{ return(relation) }}
 {%- endmacro %}
+
+
+{#-
+    health_thresholds_pivot(relation) -> a select of one row from the thresholds seed
+        (rule, parameter, value): healthy_top_share, unhealthy_bottom_share (quantile rule),
+        healthy_min_score, unhealthy_below_score (fixed rule).
+-#}
+{% macro health_thresholds_pivot(relation) -%}
+    select
+        max(case when rule = 'quantile' and parameter = 'healthy_top_share' then value end)
+            as healthy_top_share,
+        max(case when rule = 'quantile' and parameter = 'unhealthy_bottom_share' then value end)
+            as unhealthy_bottom_share,
+        max(case when rule = 'fixed' and parameter = 'healthy_min_score' then value end)
+            as healthy_min_score,
+        max(case when rule = 'fixed' and parameter = 'unhealthy_below_score' then value end)
+            as unhealthy_below_score
+    from {{ relation }}
+{%- endmacro %}

@@ -120,16 +120,7 @@ select * from missing
 with
 
 parameters as (
-    select
-        max(case when rule = 'quantile' and parameter = 'healthy_top_share' then value end)
-            as healthy_top_share,
-        max(case when rule = 'quantile' and parameter = 'unhealthy_bottom_share' then value end)
-            as unhealthy_bottom_share,
-        max(case when rule = 'fixed' and parameter = 'healthy_min_score' then value end)
-            as healthy_min_score,
-        max(case when rule = 'fixed' and parameter = 'unhealthy_below_score' then value end)
-            as unhealthy_below_score
-    from {{ model }}
+    {{ health_thresholds_pivot(model) }}
 )
 
 select *

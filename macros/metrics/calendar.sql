@@ -37,6 +37,18 @@
 {%- endmacro %}
 
 
+{#-
+    pulse_trailing_window_bounds(months) -> a select of one row: window_start_month and
+        window_end_month, the trailing `months` complete months before the as-of month.
+-#}
+{% macro pulse_trailing_window_bounds(months) -%}
+    select
+        {{ pulse_add_months(1 - months | int, pulse_last_complete_month()) }}
+            as window_start_month,
+        {{ pulse_last_complete_month() }} as window_end_month
+{%- endmacro %}
+
+
 {% macro pulse_type_double() -%}
     {{ return(adapter.dispatch('pulse_type_double', 'pulse')()) }}
 {%- endmacro %}

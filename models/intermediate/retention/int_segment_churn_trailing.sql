@@ -6,10 +6,7 @@
 with
 
 window_bounds as (
-    select
-        {{ pulse_add_months(1 - var('clv_trailing_months') | int, pulse_last_complete_month()) }}
-            as window_start_month,
-        {{ pulse_last_complete_month() }} as window_end_month
+    {{ pulse_trailing_window_bounds(var('clv_trailing_months')) }}
 ),
 
 movements as (
