@@ -124,14 +124,7 @@
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.fct_customer_health_daily') -%}
-    {%- if node is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set relation = adapter.get_relation(
-        database=node.database, schema=node.schema, identifier=node.alias or node.name
-    ) -%}
-    {{ return(relation) }}
+    {{ return(pulse_node_relation('fct_customer_health_daily')) }}
 {%- endmacro %}
 
 

@@ -1,14 +1,16 @@
 -- One row per customer and day on which the customer had an active subscription: the seven
 -- component scores, the weighted health score, its coverage, category, colour, drivers and
--- 30-day change. Incremental (delete+insert on as_of_date): the days this run computes come
--- from int_health_target_days (a first run or --full-refresh backfills
--- var('health_backfill_days') days; a daily run appends the new as-of day; a changed
--- configuration restates the history). Formulas: _health__models.yml.
+-- 30-day change. Incremental, in batches of days (materialization pulse_batched_incremental):
+-- the days this run computes come from int_health_target_days (a first run or --full-refresh
+-- backfills var('health_backfill_days') days; a daily run appends the new as-of day; a
+-- changed configuration restates the history), split by the macro health_batches into runs
+-- of at most var('health_batch_customer_days') customer-days, each replacing its days.
+-- Formulas: _health__models.yml.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date',
-    on_schema_change='fail'
+    materialized='pulse_batched_incremental',
+    batch_column='as_of_date',
+    batches_macro='health_batches',
+    partition_by=['as_of_date']
 ) }}
 
 -- depends_on: {{ ref('health_score_bands') }}
