@@ -49,6 +49,17 @@ class ValidationSummary:
     def blocking_failure(self) -> bool:
         return bool(self.failed_errors)
 
+    def merged(self, other: ValidationSummary) -> ValidationSummary:
+        """The verdict over two chunks of one table validated with the same suite: a failed
+        expectation of either chunk fails (each listed once)."""
+        return ValidationSummary(
+            suite=self.suite,
+            evaluated=max(self.evaluated, other.evaluated),
+            failed_errors=list(dict.fromkeys(self.failed_errors + other.failed_errors)),
+            failed_warnings=list(dict.fromkeys(self.failed_warnings + other.failed_warnings)),
+            docs_index=other.docs_index or self.docs_index,
+        )
+
     def as_metadata(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
