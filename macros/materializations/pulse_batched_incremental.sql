@@ -123,3 +123,37 @@
         from ({{ batch_sql }}) as batch_rows
     {%- endcall -%}
 {%- endmacro %}
+
+
+{#- Spark: a Parquet table partitioned by the batch column (one partition per day). -#}
+{% macro spark__pulse_create_empty_table(relation, batch_column) -%}
+    create table {{ relation }} {{ get_table_columns_and_constraints() }}
+    using parquet
+    partitioned by ({{ batch_column }})
+{%- endmacro %}
+
+
+{#- Spark: the batch is staged in a table first (the model's SQL reads the target table, which
+    Spark will not overwrite while reading it), then overwrites the partitions of its days
+    (dynamic partition overwrite: spark.sql.sources.partitionOverwriteMode=dynamic in the
+    profile; a day of the batch that yields no row at all keeps its old partition). The
+    partition column goes last, as Spark expects. -#}
+{% macro spark__pulse_replace_batch(relation, batch_sql, batch_column, first_day, last_day) -%}
+    {%- set columns = model.columns.keys() | reject('equalto', batch_column) | list -%}
+    {%- set staged = relation.incorporate(path={'identifier': relation.identifier ~ '__batch'}) -%}
+    {%- call statement('drop_staged') -%}
+        drop table if exists {{ staged }}
+    {%- endcall -%}
+    {%- call statement('stage_batch') -%}
+        create table {{ staged }} using parquet as
+        select * from ({{ batch_sql }}) as batch_rows
+    {%- endcall -%}
+    {%- call statement('insert_batch') -%}
+        insert overwrite table {{ relation }} partition ({{ batch_column }})
+        select {{ columns | join(', ') }}, {{ batch_column }}
+        from {{ staged }}
+    {%- endcall -%}
+    {%- call statement('drop_staged_after') -%}
+        drop table if exists {{ staged }}
+    {%- endcall -%}
+{%- endmacro %}

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -90,4 +91,24 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
     # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
     os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
     with writer_lock(cfg.warehouse):
-        yield from dbt.cli(["build", "--vars", json.dumps(cfg.dbt_vars)], context=context).stream()
+        # The as-of date through the environment (macro pulse_as_of_date), not --vars: a
+        # changed --vars makes dbt re-parse the whole project, a changed variable only the
+        # files using it. Set only while dbt starts (it copies the environment), so a
+        # long-running Dagster process never pins "today".
+        with _environment(PULSE_AS_OF_DATE=cfg.as_of_date.isoformat()):
+            invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
+
+
+@contextmanager
+def _environment(**values: str):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

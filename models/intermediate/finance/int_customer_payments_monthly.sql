@@ -3,6 +3,10 @@
 -- an invoice open at the month's balance date. Built for the health score's payments
 -- component: how a customer's payment behaviour evolves month by month. Months are calendar
 -- months (month_start); the as-of month is "so far".
+-- A table, not a view: its tests (and, for month-end balances, three marts) would each
+-- recompute it from every invoice and payment (seconds each at SF10: benchmarks/README.md).
+{{ config(materialized='table') }}
+
 with
 
 invoice_status as (
