@@ -371,8 +371,9 @@ def _write_sheet(
         for idx, fmt in formats.items():
             ws.cell(row=row_number, column=idx).number_format = fmt
         if is_overdue:
-            for cell in ws[row_number]:
-                cell.fill = OVERDUE_FILL
+            # by column number: ws[row_number] scans every cell written so far (quadratic)
+            for col in range(1, len(headers) + 1):
+                ws.cell(row=row_number, column=col).fill = OVERDUE_FILL
             ws.cell(row=row_number, column=1).font = Font(bold=True, color="FF9C0006")
 
     ws.freeze_panes = "A2"
