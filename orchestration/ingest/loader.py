@@ -152,7 +152,7 @@ def _load_checked_rows(
         f"""create or replace temp table _checked as
         select _rn, {v.reasons_expression(source)} as _reasons,
                {v.primary_key_expression(source)} as _pk,
-               {extra_json} as _extra, {record_json} as _record, *
+               {extra_json} as _extra, *
         from (select *{", " + fill if fill else ""} from _landing)"""
     )
     typed = ", ".join(v.typed_expression(c) for c in source.columns)
@@ -161,9 +161,11 @@ def _load_checked_rows(
         select {typed}, _extra, {file_id}, _rn, now()::timestamp
         from _checked where len(_reasons) = 0 order by _rn"""
     )
+    # The raw record as JSON only for the quarantined rows (building it for every row cost
+    # more than the rest of the checks).
     con.execute(
-        """insert into pulse_meta.quarantine
-        select ?, ?, ?, _rn, _pk, _reasons[1], array_to_string(_reasons, ','), _record,
+        f"""insert into pulse_meta.quarantine
+        select ?, ?, ?, _rn, _pk, _reasons[1], array_to_string(_reasons, ','), {record_json},
                now()::timestamp, null, null
         from _checked where len(_reasons) > 0 order by _rn""",
         [source.name, file_id, rel],
