@@ -3,9 +3,11 @@
 --   percentile (var health_normalisation, the default): the average-rank percentile of the
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
---     lower-is-better signal is negated first, so fewer tickets = more points);
+--     lower-is-better signal is negated first, so fewer tickets = more points), computed
+--     per distinct value (one row per value and day, not per customer);
 --   bands: the points of the seed health_score_bands band holding the value.
--- Long and narrow (key, signal number, value): one sort ranks every signal of every day.
+-- Long and narrow (key, signal number, value): one sort of the distinct values ranks every
+-- signal of every day.
 {{ config(materialized='ephemeral') }}
 -- depends_on: {{ ref('health_score_bands') }}
 
@@ -49,16 +51,76 @@ signal_values as (
     {%- endfor %}
 ),
 
-signal_points as (
-    {%- if normalisation == 'percentile' %}
+{%- if normalisation == 'percentile' %}
+
+    signal_goodness as (
         select
             customer_id,
             as_of_date,
             signal_number,
-            {{ health_avg_rank_pct(
-                goodness_expr, 'as_of_date, signal_number'
-            ) }} as points
+            {{ goodness_expr }} as goodness
         from signal_values
+    ),
+
+    value_counts as (
+        -- rank the distinct values, not the rows: far fewer rows to sort (most signals are
+        -- small integers shared by many customers)
+        select
+            as_of_date,
+            signal_number,
+            goodness,
+            count(*) as tied_rows
+        from signal_goodness
+        group by as_of_date, signal_number, goodness
+    ),
+
+    value_ranks as (
+        select
+            as_of_date,
+            signal_number,
+            goodness,
+            tied_rows,
+            -- rows with a value up to this one (its ties included) / all rows of the signal
+            sum(tied_rows) over (
+                partition by as_of_date, signal_number order by goodness
+            ) as rows_up_to,
+            sum(tied_rows) over (partition by as_of_date, signal_number) as rows_with_value
+        from value_counts
+    ),
+
+    value_points as (
+        -- average rank = (lowest rank + highest rank) / 2, lowest = rows_up_to - tied_rows + 1,
+        -- highest = rows_up_to: the formula of the macro health_avg_rank_pct, term for term
+        select
+            as_of_date,
+            signal_number,
+            goodness,
+            case
+                when rows_with_value = 1 then cast(50 as {{ pulse_type_double() }})
+                else 100 * (
+                    ((rows_up_to - tied_rows + 1) + rows_up_to)
+                    / cast(2 as {{ pulse_type_double() }})
+                    - 1
+                ) / (rows_with_value - 1)
+            end as points
+        from value_ranks
+    ),
+
+{%- endif %}
+
+signal_points as (
+    {%- if normalisation == 'percentile' %}
+        select
+            signal_goodness.customer_id,
+            signal_goodness.as_of_date,
+            signal_goodness.signal_number,
+            value_points.points
+        from signal_goodness
+        inner join value_points
+            on
+                signal_goodness.as_of_date = value_points.as_of_date
+                and signal_goodness.signal_number = value_points.signal_number
+                and signal_goodness.goodness = value_points.goodness
     {%- else %}
         select
             signal_values.customer_id,
