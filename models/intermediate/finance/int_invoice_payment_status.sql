@@ -6,6 +6,10 @@
 -- (it is only used to drop void invoices).
 -- Paid-in-full is decided in the invoice's own currency (exact), then converted at the
 -- invoice's issued_at rate, so paid_amount + open_amount = amount exactly when not overpaid.
+-- A table, not a view: its 17 tests and the seven models reading it would each recompute it
+-- from every invoice and payment (benchmarks/README.md).
+{{ config(materialized='table') }}
+
 with
 
 as_of as (

@@ -5,6 +5,10 @@
 -- is converted at), so that payments and invoice amounts stay comparable: an invoice paid in
 -- full in its own currency is paid in full in the reporting currency too, with no exchange
 -- difference appearing as an open or overpaid amount.
+-- A table, not a view: its tests and the models reading it would each recompute it from
+-- every invoice and payment (benchmarks/README.md).
+{{ config(materialized='table') }}
+
 with
 
 invoices as (
