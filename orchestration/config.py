@@ -9,6 +9,8 @@ PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good
                          its quality check (default 50)
 PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is
                          reported (a warning, default 3)
+PULSE_DUCKDB_MEMORY_LIMIT  memory DuckDB may use per connection before it spills to disk
+                         (default 3GB; profiles.yml reads the same variable for dbt)
 
 Relative paths are taken relative to the repository root, never to the current directory,
 so every entry point (make, dagster, pytest, a notebook) sees the same files.
@@ -60,6 +62,11 @@ class Settings:
             "PULSE_WAREHOUSE": str(self.warehouse),
             "PULSE_AS_OF_DATE": self.as_of_date.isoformat(),
         }
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory_limit for Pulse's own connections (the same default as profiles.yml)."""
+    return os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT") or "3GB"
 
 
 def settings() -> Settings:

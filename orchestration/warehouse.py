@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import duckdb_memory_limit
+
 
 class WarehouseBusy(RuntimeError):
     """Another writer held the warehouse for longer than the timeout."""
@@ -61,6 +63,7 @@ def connect_writer(
         con = duckdb.connect(str(warehouse))
         try:
             con.execute("set TimeZone = 'UTC'")
+            con.execute("set memory_limit = ?", [duckdb_memory_limit()])
             yield con
         finally:
             con.close()
