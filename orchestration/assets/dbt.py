@@ -2,9 +2,11 @@
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -18,6 +20,8 @@ from dagster_dbt import (
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.resources import DBT_EXECUTABLE, PulseSettings, dbt_project
 from orchestration.warehouse import writer_lock
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def _manifest_is_stale() -> bool:
@@ -98,6 +102,22 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         with _environment(PULSE_AS_OF_DATE=cfg.as_of_date.isoformat()):
             invocation = dbt.cli(["build"], context=context)
         yield from invocation.stream()
+    _keep_parse_state(invocation.target_path)
+
+
+def _keep_parse_state(invocation_target: Path) -> None:
+    """Copy the run's partial-parse state back to the project's target/. dagster-dbt seeds
+    each invocation's own target folder from target/partial_parse.msgpack but never copies the
+    state back, so a state saved by `dbt parse` with another profile (another warehouse path)
+    made every run re-parse the whole project. Replaced atomically: runs may overlap."""
+    state = invocation_target / PARTIAL_PARSE
+    if not state.exists():
+        return
+    destination = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
+    shutil.copyfile(state, temporary)
+    os.replace(temporary, destination)
 
 
 @contextmanager
