@@ -4,10 +4,10 @@
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
 --     lower-is-better signal is negated first, so fewer tickets = more points), computed
---     per distinct value (one row per value and day, not per customer);
+--     once per distinct value and day, then joined back signal by signal (no row per
+--     customer, day and signal: that long form and its pivot back dominated the health
+--     history's build);
 --   bands: the points of the seed health_score_bands band holding the value.
--- Long and narrow (key, signal number, value): one sort of the distinct values ranks every
--- signal of every day.
 {{ config(materialized='ephemeral') }}
 -- depends_on: {{ ref('health_score_bands') }}
 
@@ -24,54 +24,50 @@ signals as (
     select * from {{ ref('int_health_signals_daily') }}
 ),
 
-{#- signal_number = position in health_signals(); lower-is-better signals are negated -#}
-{%- set lower_is_better = [] %}
+{#- the value ranked or banded, per signal: 6 decimals (a decimal cast rounds portably), so
+    values equal up to floating-point noise tie; goodness: negated when lower is better -#}
+{%- set rounded = {} %}
+{%- set goodness = {} %}
 {%- for signal in health_signals() %}
-    {%- if not signal.higher_is_better %}
-        {%- do lower_is_better.append(loop.index | string) %}
-    {%- endif %}
+    {%- set value = 'cast(cast(' ~ signal.signal ~ ' as decimal(28, 6)) as '
+        ~ pulse_type_double() ~ ')' %}
+    {%- do rounded.update({signal.signal: value}) %}
+    {%- do goodness.update({
+        signal.signal: value if signal.higher_is_better else '-1 * ' ~ value
+    }) %}
 {%- endfor %}
-{%- set goodness_expr = 'case when signal_number in (' ~ (lower_is_better | join(', '))
-    ~ ') then -1 * raw_value else raw_value end' %}
-
-signal_values as (
-    {%- for signal in health_signals() %}
-        select
-            customer_id,
-            as_of_date,
-            {{ loop.index }} as signal_number,
-            -- 6 decimals (a decimal cast rounds portably)
-            cast(cast({{ signal.signal }} as decimal(28, 6)) as {{ pulse_type_double() }})
-                as raw_value
-        from signals
-        where {{ signal.signal }} is not null
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-),
+{%- set any_signal = (health_signals() | map(attribute='signal') | join(' is not null or '))
+    ~ ' is not null' %}
 
 {%- if normalisation == 'percentile' %}
 
     signal_goodness as (
+        -- wide: one goodness column per signal (negated when lower is better)
         select
+            {%- for signal in health_signals() %}
+                {{ goodness[signal.signal] }} as goodness_{{ loop.index }},
+            {%- endfor %}
             customer_id,
-            as_of_date,
-            signal_number,
-            {{ goodness_expr }} as goodness
-        from signal_values
+            as_of_date
+        from signals
+        where {{ any_signal }}
     ),
 
     value_counts as (
-        -- rank the distinct values, not the rows: far fewer rows to sort (most signals are
-        -- small integers shared by many customers)
-        select
-            as_of_date,
-            signal_number,
-            goodness,
-            count(*) as tied_rows
-        from signal_goodness
-        group by as_of_date, signal_number, goodness
+        -- one row per day, signal and distinct value: how many customers have it
+        {%- for signal in health_signals() %}
+            select
+                as_of_date,
+                {{ loop.index }} as signal_number,
+                goodness_{{ loop.index }} as goodness,
+                count(*) as tied_rows
+            from signal_goodness
+            where goodness_{{ loop.index }} is not null
+            group by as_of_date, goodness_{{ loop.index }}
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
     ),
 
     value_ranks as (
@@ -106,22 +102,44 @@ signal_values as (
         from value_ranks
     ),
 
-{%- endif %}
-
-signal_points as (
-    {%- if normalisation == 'percentile' %}
+    final as (
         select
+            {%- for signal in health_signals() %}
+                points_{{ loop.index }}.points as {{ signal.signal }}_points,
+            {%- endfor %}
             signal_goodness.customer_id,
-            signal_goodness.as_of_date,
-            signal_goodness.signal_number,
-            value_points.points
-        from signal_goodness
-        inner join value_points
-            on
-                signal_goodness.as_of_date = value_points.as_of_date
-                and signal_goodness.signal_number = value_points.signal_number
-                and signal_goodness.goodness = value_points.goodness
-    {%- else %}
+            signal_goodness.as_of_date
+        from
+            signal_goodness
+        {%- for signal in health_signals() %}
+            left join value_points as points_{{ loop.index }}
+                on
+                    signal_goodness.as_of_date = points_{{ loop.index }}.as_of_date
+                    and points_{{ loop.index }}.signal_number = {{ loop.index }}
+                    and signal_goodness.goodness_{{ loop.index }}
+                    = points_{{ loop.index }}.goodness
+        {%- endfor %}
+    )
+
+{%- else %}
+
+    signal_values as (
+        -- long: one row per customer, day and signal with a value
+        {%- for signal in health_signals() %}
+            select
+                customer_id,
+                as_of_date,
+                {{ loop.index }} as signal_number,
+                {{ rounded[signal.signal] }} as raw_value
+            from signals
+            where {{ signal.signal }} is not null
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ),
+
+    signal_points as (
         select
             signal_values.customer_id,
             signal_values.as_of_date,
@@ -137,20 +155,21 @@ signal_points as (
                 end
                 and (bands.lower_bound is null or signal_values.raw_value >= bands.lower_bound)
                 and (bands.upper_bound is null or signal_values.raw_value < bands.upper_bound)
-    {%- endif %}
-),
+    ),
 
-final as (
-    -- back to one column per signal (max of a single value: exact, whatever the order)
-    select
-        {%- for signal in health_signals() %}
-            max(case when signal_number = {{ loop.index }} then points end)
-                as {{ signal.signal }}_points,
-        {%- endfor %}
-        customer_id,
-        as_of_date
-    from signal_points
-    group by customer_id, as_of_date
-)
+    final as (
+        -- back to one column per signal (max of a single value: exact, whatever the order)
+        select
+            {%- for signal in health_signals() %}
+                max(case when signal_number = {{ loop.index }} then points end)
+                    as {{ signal.signal }}_points,
+            {%- endfor %}
+            customer_id,
+            as_of_date
+        from signal_points
+        group by customer_id, as_of_date
+    )
+
+{%- endif %}
 
 select * from final
