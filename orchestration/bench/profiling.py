@@ -9,6 +9,7 @@ a staging view over a big raw table is re-scanned by every model built on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -59,6 +60,24 @@ def _plan_root(rows: list[tuple]) -> dict:
     if isinstance(plan, list):
         plan = plan[0]
     return plan
+
+
+# The day range of a pulse_batched_incremental model's compiled SQL (its placeholders leave it
+# open: every target day at once, which at SF10 is what the batches exist to avoid).
+BATCH_FIRST = "cast('0001-01-01' as date) /* pulse_batch_first_day */"
+BATCH_LAST = "cast('9999-12-31' as date) /* pulse_batch_last_day */"
+PROFILED_BATCH_DAYS = 30
+
+
+def one_batch(sql: str, last_day: dt.date) -> tuple[str, str | None]:
+    """A batched model's SQL restricted to one batch of PROFILED_BATCH_DAYS days ending on
+    last_day, and that range as text; other SQL unchanged, and None."""
+    if BATCH_FIRST not in sql:
+        return sql, None
+    first_day = last_day - dt.timedelta(days=PROFILED_BATCH_DAYS - 1)
+    sql = sql.replace(BATCH_FIRST, f"cast('{first_day}' as date)")
+    sql = sql.replace(BATCH_LAST, f"cast('{last_day}' as date)")
+    return sql, f"{first_day} to {last_day}"
 
 
 def explain_analyze(warehouse: Path, sql: str, text_out: Path | None) -> dict:

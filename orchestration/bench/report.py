@@ -231,7 +231,8 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
                 f"{o['operator']} {100 * o['share']:.0f}% ({_int(o['rows'])} rows)"
                 for o in p["top_operators"][:3]
             )
-            lines.append(f"- `{name}` ({_s(p['seconds'])} s re-run): {ops}")
+            scope = f", one batch: {p['batch']}" if p.get("batch") else ""
+            lines.append(f"- `{name}` ({_s(p['seconds'])} s re-run{scope}): {ops}")
         if prof.get("raw_scans"):
             lines += ["", "Table models scanning each raw table (views inlined):", ""]
             for raw, models in sorted(prof["raw_scans"].items()):
