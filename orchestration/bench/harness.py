@@ -211,14 +211,20 @@ class Bench:
             report["daily_run"]["warehouse"] = self.sizes()
             self.checkpoint(report)
 
+        return self.finish(report, started)
+
+    def finish(self, report: dict, started: float | None = None) -> dict:
+        """The phases after the pipeline runs (start-up probes, profiles) and the derived
+        numbers; also what --resume runs on a report.partial.json."""
         if self.startup:
             report["startup"] = self.startup_overheads(report)
         if self.profile_top:
             report["profiles"] = self.profiles(report["full_run"])
         report["ratios"] = _ratios(report)
         report["targets"] = _targets(report)
-        report["notes"] = self.notes
-        report["bench_wall_s"] = time.time() - started
+        report["notes"] = report.get("notes", []) + self.notes
+        if started is not None:
+            report["bench_wall_s"] = time.time() - started
         return report
 
     def checkpoint(self, report: dict) -> None:
@@ -656,6 +662,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--render", type=Path, metavar="JSON", help="only re-render the .md of a result JSON"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish a stopped run from its work folder's report.partial.json: the start-up"
+        " probes, profiles and ratios (the pipeline runs are not repeated)",
+    )
     args = parser.parse_args(argv)
     if args.render:
         report = json.loads(args.render.read_text())
@@ -682,7 +694,10 @@ def main(argv: list[str] | None = None) -> int:
         profile_top=args.profile_top,
         notes=list(args.note),
     )
-    report = bench.run()
+    if args.resume:
+        report = bench.finish(json.loads((bench.work / "report.partial.json").read_text()))
+    else:
+        report = bench.run()
     args.results_dir.mkdir(parents=True, exist_ok=True)
     json_path = args.results_dir / f"{label}.json"
     md_path = args.results_dir / f"{label}.md"
