@@ -10,7 +10,7 @@ PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good
 PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is
                          reported (a warning, default 3)
 PULSE_DUCKDB_MEMORY_LIMIT  memory DuckDB may use per connection before it spills to disk
-                         (default 3GB; profiles.yml reads the same variable for dbt)
+                         (default 2GB; profiles.yml reads the same variable for dbt)
 
 Relative paths are taken relative to the repository root, never to the current directory,
 so every entry point (make, dagster, pytest, a notebook) sees the same files.
@@ -66,7 +66,7 @@ class Settings:
 
 def duckdb_memory_limit() -> str:
     """DuckDB's memory_limit for Pulse's own connections (the same default as profiles.yml)."""
-    return os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT") or "3GB"
+    return os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT") or "2GB"
 
 
 def settings() -> Settings:
