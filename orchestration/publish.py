@@ -4,6 +4,7 @@ Layout of the serving folder (PULSE_SERVING_DIR, default warehouse/serving):
 
     runs/<publish_id>/pulse.duckdb            the marts, readable by DuckDB 1.x clients too
     runs/<publish_id>/parquet/<mart>/data.parquet
+    runs/<publish_id>/parquet/<day table>/<YYYY-MM>.parquet   (DAY_TABLES: one file a month)
     current -> runs/<publish_id>              a symlink, replaced atomically (rename(2))
 
 BI tools open `current/pulse.duckdb` (read-only) or `current/parquet/`. A new copy is written
@@ -11,6 +12,12 @@ completely under runs/ before `current` moves to it, so a reader sees the previo
 the new one, never a mix; a reader that opened the previous file keeps reading it (on POSIX an
 open file outlives its removal). Every serving copy has a table `pulse_run` naming the run it
 came from. A failed or killed run never moves `current`: the last good copy stays served.
+
+Large day-grained tables (DAY_TABLES) are published incrementally: the new copy starts as a
+file copy of the current one, and only the days whose rows differ (count and row hash per day)
+are replaced; their Parquet is one file per month, and the months without a changed day are
+hard links to the current copy's files. A daily run then writes one day of the health history
+instead of all of it (at SF10, 24 million rows: most of the publish step).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ KEEP_RUNS = 3
 # A superseded copy is kept at least this long, so a reader that resolved `current` just
 # before a swap can still open the file it resolved.
 GRACE_SECONDS = 600
+# Day-grained tables published a day at a time: table -> its day column.
+DAY_TABLES = {"fct_customer_health_daily": "as_of_date"}
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,16 @@ def publish(
     as_of_date: dt.date,
     keep: int = KEEP_RUNS,
     grace_seconds: float = GRACE_SECONDS,
+    sources: dict[str, str] | None = None,
+    day_tables: dict[str, str] | None = None,
 ) -> Published:
     """Copy `tables` ((schema, table) in the working warehouse) into a new serving copy and
-    make it current. `warehouse_con` is an open connection to the working warehouse."""
+    make it current. `warehouse_con` is an open connection to the working warehouse.
+    `sources`: per table, what to select it from instead (orchestration/marts.py: the Spark
+    target's Parquet files). `day_tables`: tables published a day at a time (default
+    DAY_TABLES)."""
+    sources = sources or {}
+    day_tables = DAY_TABLES if day_tables is None else day_tables
     runs = serving_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     publish_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]
@@ -67,28 +83,50 @@ def publish(
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
     db_path = staging / "pulse.duckdb"
+    previous = _current_copy(serving_dir)
+    if previous is not None and any(table in day_tables for _, table in tables):
+        shutil.copyfile(previous / "pulse.duckdb", db_path)  # the day tables' unchanged days
     counts: dict[str, int] = {}
     warehouse_con.execute(
         f"attach '{db_path}' as serving (storage_version '{SERVING_STORAGE_VERSION}')"
     )
     try:
+        held = {
+            row[0]: row[1]
+            for row in warehouse_con.execute(
+                "select table_name, list(column_name || ' ' || data_type order by ordinal_position)"
+                " from information_schema.columns where table_catalog = 'serving'"
+                " group by table_name"
+            ).fetchall()
+        }
+        for table in set(held) - {table for _, table in tables}:
+            warehouse_con.execute(f"drop table serving.main.{_q(table)}")
         warehouse_con.execute(
             "create table serving.main.pulse_run as select ? as run_id, ? as publish_id,"
             " cast(? as date) as as_of_date, now()::timestamp as published_at",
             [run_id, publish_id, as_of_date.isoformat()],
         )
         for schema, table in tables:
-            warehouse_con.execute(
-                f"create table serving.main.{_q(table)} as select * from {_q(schema)}.{_q(table)}"
-            )
-            counts[table] = warehouse_con.execute(
-                f"select count(*) from serving.main.{_q(table)}"
-            ).fetchone()[0]
+            source = sources.get(table) or f"{_q(schema)}.{_q(table)}"
+            target = f"serving.main.{_q(table)}"
             folder = staging / "parquet" / table
             folder.mkdir()
-            warehouse_con.execute(
-                f"copy serving.main.{_q(table)} to '{folder / 'data.parquet'}' (format parquet)"
-            )
+            day = day_tables.get(table)
+            if day and previous is not None and held.get(table) == _columns(warehouse_con, source):
+                _replace_changed_days(
+                    warehouse_con, source, target, day, folder, previous / "parquet" / table
+                )
+            else:
+                warehouse_con.execute(f"drop table if exists {target}")
+                warehouse_con.execute(f"create table {target} as select * from {source}")
+                if day:
+                    _write_months(warehouse_con, target, day, folder, months=None, previous=None)
+                else:
+                    warehouse_con.execute(
+                        f"copy {target} to '{folder / 'data.parquet'}' (format parquet)"
+                    )
+            counts[table] = warehouse_con.execute(f"select count(*) from {target}").fetchone()[0]
+        warehouse_con.execute("checkpoint serving")
     finally:
         warehouse_con.execute("detach serving")
     final = runs / publish_id
@@ -96,6 +134,85 @@ def publish(
     _swap_current(serving_dir, final)
     _prune(runs, keep, grace_seconds)
     return Published(publish_id, final, counts)
+
+
+def _current_copy(serving_dir: Path) -> Path | None:
+    link = current_dir(serving_dir)
+    if not (link / "pulse.duckdb").exists():
+        return None
+    return link.resolve()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [
+        f"{name} {data_type}"
+        for name, data_type, *_ in con.execute(f"describe select * from {source}").fetchall()
+    ]
+
+
+def _replace_changed_days(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    day: str,
+    folder: Path,
+    previous_folder: Path,
+) -> None:
+    """Make `target` (a copy of the previous serving table) equal `source`: replace the days
+    whose row count or row-hash sum differ, or that exist on one side only; then its Parquet
+    months, re-using the previous copy's files of the months with no changed day."""
+    per_day = "select {day} as day, count(*) as n, sum(hash(t)) as h from {rel} as t group by 1"
+    con.execute(
+        f"""create or replace temp table _changed_days as
+        select coalesce(new.day, old.day) as day
+        from ({per_day.format(day=_q(day), rel=source)}) as new
+        full join ({per_day.format(day=_q(day), rel=target)}) as old on new.day = old.day
+        where new.day is null or old.day is null or new.n <> old.n or new.h <> old.h"""
+    )
+    con.execute(f"delete from {target} where {_q(day)} in (select day from _changed_days)")
+    con.execute(
+        f"insert into {target} select * from {source}"
+        f" where {_q(day)} in (select day from _changed_days)"
+    )
+    changed = {
+        row[0]
+        for row in con.execute(
+            "select distinct strftime(day, '%Y-%m') from _changed_days"
+        ).fetchall()
+    }
+    _write_months(con, target, day, folder, months=changed, previous=previous_folder)
+
+
+def _write_months(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    day: str,
+    folder: Path,
+    months: set[str] | None,
+    previous: Path | None,
+) -> None:
+    """One Parquet file per month of `table` (<YYYY-MM>.parquet, no `=` in the name, so readers
+    add no partition column). A month not in `months` (None: all are written) is a hard link
+    to the previous copy's file when that exists."""
+    present = [
+        row[0]
+        for row in con.execute(
+            f"select distinct strftime({_q(day)}, '%Y-%m') from {table} order by 1"
+        ).fetchall()
+    ]
+    for month in present:
+        name = f"{month}.parquet"
+        old = previous / name if previous is not None else None
+        if months is not None and month not in months and old is not None and old.exists():
+            try:
+                os.link(old, folder / name)
+            except OSError:  # another file system: copy
+                shutil.copy2(old, folder / name)
+            continue
+        con.execute(
+            f"copy (select * from {table} where strftime({_q(day)}, '%Y-%m') = '{month}')"
+            f" to '{folder / name}' (format parquet)"
+        )
 
 
 def _swap_current(serving_dir: Path, target: Path) -> None:

@@ -161,3 +161,79 @@ def test_serving_copy_opens_in_duckdb_1x(tmp_path):
     assert out.returncode == 0, out.stderr
     version, rows = out.stdout.split()
     assert version.startswith("1.5") and rows == "1000"
+
+
+def _day_warehouse(path: Path, rows: str) -> None:
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create or replace table fct_days as select * from (values "
+        + rows
+        + ") as t(customer_id, as_of_date, score)"
+    )
+    con.close()
+
+
+def _publish_days(work: Path, serving: Path, run: str):
+    con = duckdb.connect(str(work))
+    try:
+        return publish(
+            con, serving, [("main", "fct_days")], run, AS_OF, day_tables={"fct_days": "as_of_date"}
+        )
+    finally:
+        con.close()
+
+
+def _served(folder: Path) -> tuple[list, list]:
+    """Rows of fct_days in the serving DuckDB file and in its Parquet folder, sorted."""
+    con = duckdb.connect(str(folder / "pulse.duckdb"), read_only=True)
+    table = con.execute("select * from fct_days order by all").fetchall()
+    con.close()
+    files = f"{folder / 'parquet' / 'fct_days'}/*.parquet"
+    parquet = duckdb.sql(f"select * from read_parquet('{files}') order by all").fetchall()
+    return table, parquet
+
+
+def test_day_table_publishes_only_the_changed_days(tmp_path):
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    may_31, jun_1, jun_2 = dt.date(2025, 5, 31), dt.date(2025, 6, 1), dt.date(2025, 6, 2)
+    _day_warehouse(
+        work,
+        "('C1', DATE '2025-05-31', 50.0), ('C2', DATE '2025-05-31', 60.0),"
+        " ('C1', DATE '2025-06-01', 51.0)",
+    )
+    first = _publish_days(work, serving, "run-1")
+    assert sorted(p.name for p in (first.path / "parquet" / "fct_days").iterdir()) == [
+        "2025-05.parquet",
+        "2025-06.parquet",
+    ]
+
+    # the next run: June 1st restated (C1's score changed), June 2nd added, May unchanged
+    _day_warehouse(
+        work,
+        "('C1', DATE '2025-05-31', 50.0), ('C2', DATE '2025-05-31', 60.0),"
+        " ('C1', DATE '2025-06-01', 41.0), ('C1', DATE '2025-06-02', 42.0)",
+    )
+    second = _publish_days(work, serving, "run-2")
+    expected = [
+        ("C1", may_31, 50.0),
+        ("C1", jun_1, 41.0),
+        ("C1", jun_2, 42.0),
+        ("C2", may_31, 60.0),
+    ]
+    assert _served(second.path) == (expected, expected)
+    assert second.tables == {"fct_days": 4}
+    # May had no changed day: its file is the first copy's, hard-linked, not rewritten
+    may_old = first.path / "parquet" / "fct_days" / "2025-05.parquet"
+    may_new = second.path / "parquet" / "fct_days" / "2025-05.parquet"
+    assert may_new.stat().st_ino == may_old.stat().st_ino
+    june_old = first.path / "parquet" / "fct_days" / "2025-06.parquet"
+    june_new = second.path / "parquet" / "fct_days" / "2025-06.parquet"
+    assert june_new.stat().st_ino != june_old.stat().st_ino
+    # the first copy is untouched (readers of it see the first run)
+    first_rows = [("C1", may_31, 50.0), ("C1", jun_1, 51.0), ("C2", may_31, 60.0)]
+    assert _served(first.path) == (first_rows, first_rows)
+
+    # a day dropped from the warehouse disappears from the copy too
+    _day_warehouse(work, "('C1', DATE '2025-06-02', 42.0)")
+    third = _publish_days(work, serving, "run-3")
+    assert _served(third.path) == ([("C1", jun_2, 42.0)], [("C1", jun_2, 42.0)])
