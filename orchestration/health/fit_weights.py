@@ -4,7 +4,7 @@
         --out reports/health/weights_candidate.csv
 
 Reads (read-only) the component scores of every customer on every backtest month start, with
-whether the customer churned within the horizon (the dbt view int_health_backtest_base, the
+whether the customer churned within the horizon (the dbt table int_health_backtest_base, the
 same rows rpt_health_score_backtest judges), and the current weights (the seed table
 health_score_weights). Writes a candidate file in the seed's format (scorecard, component,
 weight), never into seeds/ (dbt would load it): to adopt it, a person reviews it and copies
