@@ -6,7 +6,7 @@
 --     lower-is-better signal is negated first, so fewer tickets = more points);
 --   bands: the points of the seed health_score_bands band holding the value.
 -- Long and narrow (key, signal number, value): one sort ranks every signal of every day.
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 -- depends_on: {{ ref('health_score_bands') }}
 
 {%- set normalisation = var('health_normalisation') %}
