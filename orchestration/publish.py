@@ -57,9 +57,13 @@ def publish(
     as_of_date: dt.date,
     keep: int = KEEP_RUNS,
     grace_seconds: float = GRACE_SECONDS,
+    sources: dict[str, str] | None = None,
 ) -> Published:
     """Copy `tables` ((schema, table) in the working warehouse) into a new serving copy and
-    make it current. `warehouse_con` is an open connection to the working warehouse."""
+    make it current. `warehouse_con` is an open connection to the working warehouse.
+    `sources`: per table, what to select it from instead (orchestration/marts.py: the Spark
+    target's Parquet files)."""
+    sources = sources or {}
     runs = serving_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     publish_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]
@@ -79,7 +83,8 @@ def publish(
         )
         for schema, table in tables:
             warehouse_con.execute(
-                f"create table serving.main.{_q(table)} as select * from {_q(schema)}.{_q(table)}"
+                f"create table serving.main.{_q(table)} as select * from"
+                f" {sources.get(table) or _q(schema) + '.' + _q(table)}"
             )
             counts[table] = warehouse_con.execute(
                 f"select count(*) from serving.main.{_q(table)}"
