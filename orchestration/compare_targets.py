@@ -29,11 +29,10 @@ import duckdb
 from orchestration.compare import TableComparison, compare_table, primary_keys
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.loader import load_all
+from orchestration.marts import spark_table_dir
 from orchestration.raw_export import export_raw
 from orchestration.resources import DBT_EXECUTABLE
 from orchestration.warehouse import connect_writer
-
-SPARK_SCHEMA = "pulse"  # profiles.yml, output spark
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,11 @@ class TargetsComparison:
         return {name: c for name, c in self.marts.items() if not c.identical}
 
 
-def dbt_build(target: str, work: Path, warehouse: Path, as_of: str) -> float:
-    """`dbt build` on target with its own target/log folders under work; returns seconds."""
+def dbt_build(
+    target: str, work: Path, warehouse: Path, as_of: str, with_tests: bool = True
+) -> float:
+    """`dbt build` on target with its own target/log folders under work; returns seconds.
+    with_tests=False builds seeds and models only (no data or unit tests)."""
     env = {
         **os.environ,
         "PULSE_TARGET": target,
@@ -69,6 +71,7 @@ def dbt_build(target: str, work: Path, warehouse: Path, as_of: str) -> float:
         str(work / f"dbt_logs_{target}"),
         "--vars",
         json.dumps({"as_of_date": as_of}),
+        *([] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]),
     ]
     started = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
@@ -86,10 +89,6 @@ def mart_names(manifest: dict) -> list[str]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and len(node["fqn"]) > 2 and node["fqn"][1] == "marts"
     )
-
-
-def spark_table_dir(spark_warehouse: Path, table: str) -> Path:
-    return spark_warehouse / f"{SPARK_SCHEMA}.db" / table
 
 
 def compare_marts(
@@ -121,7 +120,14 @@ def compare_marts(
         con.close()
 
 
-def run(work: Path, landing: Path | None, scale: float, seed: int, as_of: str) -> TargetsComparison:
+def run(
+    work: Path,
+    landing: Path | None,
+    scale: float,
+    seed: int,
+    as_of: str,
+    with_tests: bool = True,
+) -> TargetsComparison:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -136,12 +142,12 @@ def run(work: Path, landing: Path | None, scale: float, seed: int, as_of: str) -
     with connect_writer(warehouse) as con:
         load_all(con, landing, "compare-targets")
     seconds["ingest (DuckDB)"] = time.monotonic() - started
-    seconds["dbt build DuckDB"] = dbt_build("duckdb", work, warehouse, as_of)
+    seconds["dbt build DuckDB"] = dbt_build("duckdb", work, warehouse, as_of, with_tests)
     started = time.monotonic()
     with connect_writer(warehouse) as con:
         export_raw(con, work / "raw_parquet")
     seconds["raw export to Parquet"] = time.monotonic() - started
-    seconds["dbt build Spark"] = dbt_build("spark", work, warehouse, as_of)
+    seconds["dbt build Spark"] = dbt_build("spark", work, warehouse, as_of, with_tests)
     manifest = json.loads((work / "dbt_target_spark" / "manifest.json").read_text())
     marts = compare_marts(warehouse, work / "spark", manifest)
     return TargetsComparison(marts, seconds)
@@ -170,8 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default="2026-06-30", help="as-of date (and demo end date)")
     parser.add_argument("--landing", type=Path, help="a landing folder instead of demo data")
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "warehouse" / "compare_targets")
+    parser.add_argument(
+        "--no-tests", action="store_true", help="build seeds and models only, no dbt tests"
+    )
     args = parser.parse_args(argv)
-    result = run(args.work.resolve(), args.landing, args.scale, args.seed, args.as_of)
+    result = run(
+        args.work.resolve(), args.landing, args.scale, args.seed, args.as_of, not args.no_tests
+    )
     print(report(result))
     return 0 if not result.differing else 1
 
