@@ -246,7 +246,7 @@ support_window as (
         customer_id,
         sum(ticket_weight) as ticket_load,
         avg(
-            greatest(0, {{ dbt.datediff('created_at', 'open_until', 'minute') }})
+            greatest(0, {{ pulse_minutes_between('created_at', 'open_until') }})
             / cast(60 as {{ pulse_type_double() }})
         ) as resolution_hours
     from ticket_hits
