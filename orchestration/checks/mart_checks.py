@@ -33,12 +33,14 @@ def build_mart_check(suite: Path):
     def _check(context: AssetCheckExecutionContext, pulse: PulseSettings) -> AssetCheckResult:
         cfg = pulse.get()
         source = mart_sql(cfg, mart)  # main.<mart>, or the Spark target's Parquet files
+        # a suite's where may name its own mart (e.g. its latest day)
+        rows_where = where.replace(f"main.{mart}", source) if cfg.target == "spark" else where
         return check_table(
             cfg,
             context.run.run_id,
             f"main.{mart}",
             suite,
-            f"select * from {source}{where}",
+            f"select * from {source}{rows_where}",
             relation=source,
         )
 
