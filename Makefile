@@ -6,12 +6,23 @@ UV_VERSION := 0.13.9
 SCALE  ?= 0.05
 SEED   ?= 42
 SF     ?= 1
+CMP_SCALE ?= 0.02
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PULSE_LANDING_DIR ?= $(CURDIR)/data/landing
 export PULSE_WAREHOUSE ?= $(CURDIR)/warehouse/pulse.duckdb
+# dbt target: duckdb (default) or spark (a local Spark session; needs Java 17).
+export PULSE_TARGET ?= duckdb
 
-.PHONY: install parse demo run ui test lint bench clean
+# The Spark extra (pyspark, dbt-spark) is installed for the Spark target, and by `make test`
+# when Java is present, so the Spark comparison test runs in CI; the default install stays
+# light. requirements-spark.lock = requirements.lock plus the extra, at the same versions.
+JAVA := $(shell command -v java 2>/dev/null)
+SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
+test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
+compare-targets install-spark: SPARK_EXTRA := 1
+
+.PHONY: install install-spark parse demo run ui test lint bench compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +32,21 @@ $(BIN)/uv:
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-spark
 	touch $@
 
+# The Spark extra on top: the same versions plus pyspark and dbt-spark. Also marks the light
+# install up to date (it is a subset), so a later `make run` does not uninstall the extra.
+$(VENV)/.installed-spark: requirements-spark.lock $(VENV)/.installed | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-spark.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(VENV)/.installed $@
+
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+	$(if $(SPARK_EXTRA),@$(MAKE) --no-print-directory $(VENV)/.installed-spark)
+
+## install-spark: the default install plus the Spark target's extra
+install-spark: install
 
 # Dagster builds its asset graph from target/manifest.json: refresh it (partial parse, fast).
 parse: install
@@ -54,6 +77,10 @@ lint: install
 ## test: lint and the whole test suite
 test: parse lint
 	$(BIN)/python -m pytest
+
+## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
+compare-targets: parse
+	$(BIN)/python -m orchestration.compare_targets --scale $(CMP_SCALE)
 
 ## bench: benchmark at scale factor SF -> benchmarks/results/sf$(SF)-duckdb.{json,md}
 bench: parse

@@ -60,6 +60,28 @@
 {%- endmacro %}
 
 
+{#- Spark: the same rate, from two correlated subqueries of one level each (Spark cannot
+    resolve an outer column two subqueries deep): the latest rate valid on the date, else the
+    currency's earliest. The seed has one row per (currency, valid_from). -#}
+{% macro spark__exchange_rate_to_usd(currency_expr, date_expr) -%}
+    {%- set rates = ref('exchange_rates') -%}
+    coalesce(
+        (
+            select max_by(fx_before.rate_to_usd, fx_before.valid_from)
+            from {{ rates }} as fx_before
+            where
+                fx_before.currency = upper(trim({{ currency_expr }}))
+                and fx_before.valid_from <= cast({{ date_expr }} as date)
+        ),
+        (
+            select min_by(fx_first.rate_to_usd, fx_first.valid_from)
+            from {{ rates }} as fx_first
+            where fx_first.currency = upper(trim({{ currency_expr }}))
+        )
+    )
+{%- endmacro %}
+
+
 {% macro convert_currency(amount_col, currency_col, date_col) -%}
     {%- set reporting = var('reporting_currency') | upper -%}
     case

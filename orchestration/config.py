@@ -7,6 +7,11 @@ PULSE_SERVING_DIR  where the published serving copy goes (default: warehouse/ser
 PULSE_REPORTS_DIR  report files for people, e.g. finance/<as_of_date>/ (default: reports)
 PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good run fails
                          its quality check (default 50)
+PULSE_TARGET       the dbt target: duckdb (default) or spark
+PULSE_RAW_PARQUET_DIR    (spark) the Parquet raw layer Spark reads its sources from (default:
+                         <warehouse>_raw_parquet/ beside the warehouse file)
+PULSE_SPARK_WAREHOUSE    (spark) Spark's warehouse: the models' Parquet tables and the
+                         metastore (default: <warehouse>_spark/ beside the warehouse file)
 PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is
                          reported (a warning, default 3)
 PULSE_DUCKDB_MEMORY_LIMIT  memory DuckDB may use per connection before it spills to disk
@@ -50,17 +55,34 @@ class Settings:
     max_row_drop_pct: float = 50.0
     freshness_days: int = 3
     reports_dir: Path = PROJECT_ROOT / "reports"
+    target: str = "duckdb"
+
+    @property
+    def raw_parquet_dir(self) -> Path:
+        return _path(
+            "PULSE_RAW_PARQUET_DIR",
+            str(self.warehouse.with_name(self.warehouse.stem + "_raw_parquet")),
+        )
+
+    @property
+    def spark_warehouse(self) -> Path:
+        return _path(
+            "PULSE_SPARK_WAREHOUSE", str(self.warehouse.with_name(self.warehouse.stem + "_spark"))
+        )
 
     @property
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of_date": self.as_of_date.isoformat()}
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt subprocess: the absolute warehouse path for profiles.yml."""
+        """Environment for a dbt subprocess: the target and absolute paths for profiles.yml."""
         return {
             **os.environ,
+            "PULSE_TARGET": self.target,
             "PULSE_WAREHOUSE": str(self.warehouse),
             "PULSE_AS_OF_DATE": self.as_of_date.isoformat(),
+            "PULSE_RAW_PARQUET_DIR": str(self.raw_parquet_dir),
+            "PULSE_SPARK_WAREHOUSE": str(self.spark_warehouse),
         }
 
 
@@ -78,4 +100,15 @@ def settings() -> Settings:
         max_row_drop_pct=float(os.environ.get("PULSE_MAX_ROW_DROP_PCT") or 50),
         freshness_days=int(os.environ.get("PULSE_FRESHNESS_DAYS") or 3),
         reports_dir=_path("PULSE_REPORTS_DIR", "reports"),
+        target=_target(),
     )
+
+
+TARGETS = ("duckdb", "spark")
+
+
+def _target() -> str:
+    target = (os.environ.get("PULSE_TARGET") or "duckdb").strip().lower()
+    if target not in TARGETS:
+        raise ValueError(f"PULSE_TARGET must be one of {', '.join(TARGETS)}, got {target!r}")
+    return target

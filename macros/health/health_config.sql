@@ -84,34 +84,34 @@
         from
             (
                 select
-                    coalesce({{ dbt.listagg(
+                    coalesce({{ pulse_listagg(
                         "fp_w.scorecard || ':' || fp_w.component || ':' || cast(fp_w.weight as "
                         ~ dbt.type_string() ~ ")",
-                        "','",
-                        "order by fp_w.scorecard, fp_w.component"
+                        ",",
+                        ["fp_w.scorecard", "fp_w.component"]
                     ) }}, '') as rows_text
                 from {{ ref('health_score_weights') }} as fp_w
             ) as fp_weights,
             (
                 select
-                    coalesce({{ dbt.listagg(
+                    coalesce({{ pulse_listagg(
                         "fp_t.rule || ':' || fp_t.parameter || ':' || cast(fp_t.value as "
                         ~ dbt.type_string() ~ ")",
-                        "','",
-                        "order by fp_t.rule, fp_t.parameter"
+                        ",",
+                        ["fp_t.rule", "fp_t.parameter"]
                     ) }}, '') as rows_text
                 from {{ ref('health_category_thresholds') }} as fp_t
             ) as fp_thresholds
             {%- if use_bands %},
             (
                 select
-                    coalesce({{ dbt.listagg(
+                    coalesce({{ pulse_listagg(
                         "fp_b.signal || ':' || coalesce(cast(fp_b.lower_bound as "
                         ~ dbt.type_string() ~ "), '') || ':' || coalesce(cast(fp_b.upper_bound as "
                         ~ dbt.type_string() ~ "), '') || ':' || cast(fp_b.points as "
                         ~ dbt.type_string() ~ ")",
-                        "','",
-                        "order by fp_b.signal, fp_b.lower_bound"
+                        ",",
+                        ["fp_b.signal", "fp_b.lower_bound"]
                     ) }}, '') as rows_text
                 from {{ ref('health_score_bands') }} as fp_b
             ) as fp_bands

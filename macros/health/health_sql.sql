@@ -89,6 +89,21 @@
 {%- endmacro %}
 
 
+{#- Spark: sequence() of dates, exploded (the digits' cross join is 100,000 rows per use). -#}
+{% macro spark__health_day_spine(bounds_relation) -%}
+    select spine_series.day
+    from (
+        select explode(sequence(
+            cast(spine_bounds.start_day as date),
+            cast(spine_bounds.end_day as date),
+            interval 1 day
+        )) as day
+        from {{ bounds_relation }} as spine_bounds
+        where spine_bounds.start_day <= spine_bounds.end_day
+    ) as spine_series
+{%- endmacro %}
+
+
 {% macro health_in_window(day_expr, event_date_expr, window_days) -%}
     (
         {{ day_expr }} >= {{ event_date_expr }}

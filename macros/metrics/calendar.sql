@@ -61,6 +61,10 @@
     double
 {%- endmacro %}
 
+{% macro spark__pulse_type_double() -%}
+    double
+{%- endmacro %}
+
 
 {% macro pulse_month_spine(start_month, end_month) -%}
     {{ return(adapter.dispatch('pulse_month_spine', 'pulse')(start_month, end_month)) }}
@@ -96,5 +100,18 @@
                 cast({{ end_month }} as timestamp),
                 interval 1 month
             )) as month
+    ) as spine_series
+{%- endmacro %}
+
+{#- Spark: sequence() of months, exploded; no row when a bound is null or end < start. -#}
+{% macro spark__pulse_month_spine(start_month, end_month) -%}
+    select spine_series.month
+    from (
+        select explode(sequence(
+            cast({{ start_month }} as date),
+            cast({{ end_month }} as date),
+            interval 1 month
+        )) as month
+        where {{ start_month }} <= {{ end_month }}
     ) as spine_series
 {%- endmacro %}

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -18,16 +19,31 @@ from dagster_dbt import (
 )
 
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
+from orchestration.config import TARGETS, settings
+from orchestration.raw_export import export_raw
 from orchestration.resources import DBT_EXECUTABLE, PulseSettings, dbt_project
 from orchestration.warehouse import writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
+# What dbt reads from the environment (profiles.yml, pulse_as_of_date, the Spark sources).
+SETTINGS_ENV = (
+    "PULSE_TARGET",
+    "PULSE_AS_OF_DATE",
+    "PULSE_RAW_PARQUET_DIR",
+    "PULSE_SPARK_WAREHOUSE",
+)
+ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
+
 
 def _manifest_is_stale() -> bool:
-    """True when target/manifest.json is missing or older than any file of the dbt project."""
+    """True when target/manifest.json is missing, was parsed for another target (a model's
+    materialization may differ per adapter), or is older than any file of the dbt project."""
     manifest = dbt_project.manifest_path
     if not manifest.exists():
+        return True
+    adapter = json.loads(manifest.read_text()).get("metadata", {}).get("adapter_type")
+    if adapter != ADAPTER_TYPE[settings().target]:
         return True
     built = manifest.stat().st_mtime
     root = dbt_project.project_dir
@@ -95,11 +111,26 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
     # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
     os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
     with writer_lock(cfg.warehouse):
+        if cfg.target == "spark":
+            # Spark reads its sources from the Parquet raw layer: bring it up to date with
+            # what this run ingested (under the writer lock, so no load is half exported).
+            con = duckdb.connect(str(cfg.warehouse), read_only=True)
+            try:
+                exported = export_raw(con, cfg.raw_parquet_dir)
+            finally:
+                con.close()
+            context.log.info(
+                "raw layer exported to Parquet: "
+                + ", ".join(f"{e.table} +{e.rows_written}" for e in exported)
+            )
         # The as-of date through the environment (macro pulse_as_of_date), not --vars: a
         # changed --vars makes dbt re-parse the whole project, a changed variable only the
         # files using it. Set only while dbt starts (it copies the environment), so a
-        # long-running Dagster process never pins "today".
-        with _environment(PULSE_AS_OF_DATE=cfg.as_of_date.isoformat()):
+        # long-running Dagster process never pins "today". The target and its paths too.
+        env = cfg.dbt_env()
+        with _environment(
+            **{name: env[name] for name in SETTINGS_ENV if name in env},
+        ):
             invocation = dbt.cli(["build"], context=context)
         yield from invocation.stream()
     _keep_parse_state(invocation.target_path)

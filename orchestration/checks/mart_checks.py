@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
 
 from orchestration.checks.table_quality import check_table
+from orchestration.marts import mart_sql
 from orchestration.quality.gx_runner import EXPECTATIONS_DIR
 from orchestration.resources import PulseSettings
 
@@ -30,12 +31,17 @@ def build_mart_check(suite: Path):
         description=f"{suite.relative_to(EXPECTATIONS_DIR.parent)} and the table profile.",
     )
     def _check(context: AssetCheckExecutionContext, pulse: PulseSettings) -> AssetCheckResult:
+        cfg = pulse.get()
+        source = mart_sql(cfg, mart)  # main.<mart>, or the Spark target's Parquet files
+        # a suite's where may name its own mart (e.g. its latest day)
+        rows_where = where.replace(f"main.{mart}", source) if cfg.target == "spark" else where
         return check_table(
-            pulse.get(),
+            cfg,
             context.run.run_id,
             f"main.{mart}",
             suite,
-            f"select * from main.{mart}{where}",
+            f"select * from {source}{rows_where}",
+            relation=source,
         )
 
     return _check

@@ -41,6 +41,7 @@ def check_table(
     params: list | None = None,
     newest_column: str | None = None,
     chunk_rows: int | None = None,
+    relation: str | None = None,
 ) -> AssetCheckResult:
     """Validate the rows `rows_sql` selects with `suite`, and the whole `table`'s profile.
 
@@ -49,13 +50,17 @@ def check_table(
     pandas frame). Only for suites of row-wise expectations without `mostly` (the raw suites:
     tests/test_quality_suites.py holds them to that), whose verdict on the whole equals the
     verdict on every chunk. None: one frame (the mart suites, with table-level expectations).
+    relation: what to count the whole table's rows from when it is not `table` itself (a
+    mart of the Spark target, read from its Parquet files); `table` still names it in the
+    check history.
     """
     newest = f"max({newest_column})" if newest_column else "null::timestamp"
     batch = table.replace(".", "_")
     with connect_writer(cfg.warehouse) as con:
         ensure_schema(con)
         profile = con.execute(
-            f"select count(*) as row_count, cast({newest} as timestamp) as newest_at from {table}"
+            f"select count(*) as row_count, cast({newest} as timestamp) as newest_at"
+            f" from {relation or table}"
         ).df()
         previous = _previous_row_count(con, table)
         rows_validated = 0

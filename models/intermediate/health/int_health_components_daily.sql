@@ -4,7 +4,7 @@
 -- a value (macro health_component_mean); usage then loses
 -- var('health_inactivity_points_per_day') points per day without login / feature use beyond
 -- var('health_inactivity_grace_days'), and is kept within 0-100.
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 
 with
 

@@ -3,7 +3,7 @@
 -- relevant_until (int_health_invoices: var('health_payments_window_days') days after due, or
 -- longer while unpaid); paid by the day = paid_date <= day (no later payment leaks in).
 -- Ephemeral.
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 
 {%- set payments_days = var('health_payments_window_days') | int %}
 

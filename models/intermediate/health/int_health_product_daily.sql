@@ -3,13 +3,13 @@
 -- advocacy windows), so that no health model scans the raw events per scored day.
 -- Incremental: a run re-aggregates only the days from var('health_product_lookback_days')
 -- before the last day already held (late-arriving events of those days are picked up) to
--- the as-of date, and replaces those days (delete+insert on activity_date). Events dated
--- after the as-of date are not known yet.
+-- the as-of date, and replaces those days (delete+insert on activity_date; Spark: overwrites
+-- their partitions, macro pulse_replace_days_config). Events dated after the as-of date are
+-- not known yet.
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='activity_date',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    **pulse_replace_days_config('activity_date')
 ) }}
 
 with
@@ -35,7 +35,7 @@ events as (
                     ) }},
                     cast('1900-01-01' as date)
                 )
-            from {{ this }} as held
+            from {{ pulse_held_days(this, 'activity_date') }} as held
         )
         {%- endif %}
 ),

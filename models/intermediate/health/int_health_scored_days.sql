@@ -2,7 +2,7 @@
 -- active subscription (started_at <= d < ended_at; subscriptions effective as of the as-of
 -- date): the base of the health score for that day, with the day's MRR, the start of the
 -- activity spell holding the day and the renewal / tenure signals. Ephemeral.
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 
 {%- set renewal_days = var('health_renewal_window_days') | int %}
 

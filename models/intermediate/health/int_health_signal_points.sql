@@ -1,5 +1,6 @@
 -- One row per customer and target day: the points (0-100, higher = healthier) of each raw
--- signal of int_health_signals_daily (null when the signal has no value). Ephemeral.
+-- signal of int_health_signals_daily (null when the signal has no value). Ephemeral on DuckDB,
+-- a table on Spark (macro pulse_health_chain_materialization).
 --   percentile (var health_normalisation, the default): the average-rank percentile of the
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
@@ -8,7 +9,7 @@
 --     customer, day and signal: that long form and its pivot back dominated the health
 --     history's build);
 --   bands: the points of the seed health_score_bands band holding the value.
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 -- depends_on: {{ ref('health_score_bands') }}
 
 {%- set normalisation = var('health_normalisation') %}

@@ -10,7 +10,7 @@
 -- tickets created, responses, payments; a ticket not resolved by the end of the day counts as
 -- open; an invoice not paid by the day counts as unpaid).
 -- Null = no data for that signal (a component whose signals are all null has no data that day).
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 
 {%- set usage_days = var('health_usage_window_days') | int %}
 {%- set engagement_days = var('health_engagement_window_days') | int %}
@@ -246,7 +246,7 @@ support_window as (
         customer_id,
         sum(ticket_weight) as ticket_load,
         avg(
-            greatest(0, {{ dbt.datediff('created_at', 'open_until', 'minute') }})
+            greatest(0, {{ pulse_minutes_between('created_at', 'open_until') }})
             / cast(60 as {{ pulse_type_double() }})
         ) as resolution_hours
     from ticket_hits

@@ -12,7 +12,7 @@
 --     configuration.
 -- Restricted to the current batch of the pulse_batched_incremental materialization
 -- (pulse_in_batch; no restriction outside it).
-{{ config(materialized='ephemeral') }}
+{{ config(materialized=pulse_health_chain_materialization()) }}
 -- depends_on: {{ ref('health_score_weights') }}
 -- depends_on: {{ ref('health_category_thresholds') }}
 -- depends_on: {{ ref('health_score_bands') }}
