@@ -31,7 +31,7 @@ from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.loader import load_all
 from orchestration.marts import spark_table_dir
 from orchestration.raw_export import export_raw
-from orchestration.resources import DBT_EXECUTABLE
+from orchestration.resources import dbt_command
 from orchestration.warehouse import connect_writer
 
 
@@ -58,21 +58,13 @@ def dbt_build(
         "PULSE_RAW_PARQUET_DIR": str(work / "raw_parquet"),
         "PULSE_SPARK_WAREHOUSE": str(work / "spark"),
     }
-    cmd = [
-        DBT_EXECUTABLE,
+    cmd = dbt_command(
         "build",
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-        "--target-path",
-        str(work / f"dbt_target_{target}"),
-        "--log-path",
-        str(work / f"dbt_logs_{target}"),
-        "--vars",
-        json.dumps({"as_of_date": as_of}),
         *([] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]),
-    ]
+        target_path=work / f"dbt_target_{target}",
+        log_path=work / f"dbt_logs_{target}",
+        as_of_date=as_of,
+    )
     started = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if proc.returncode != 0:

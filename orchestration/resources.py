@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -16,6 +17,27 @@ _VENV_DBT = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
 
 dbt_project = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT)
+
+
+def dbt_command(
+    *args: str,
+    target_path: Path | None = None,
+    log_path: Path | None = None,
+    as_of_date: str | None = None,
+    project_dir: Path = PROJECT_ROOT,
+    executable: str = DBT_EXECUTABLE,
+) -> list[str]:
+    """The command line of one dbt invocation on Pulse's project (profiles.yml beside it),
+    with its own target and log folders when given (so runs never share target/), and the
+    as-of date as a var when given."""
+    cmd = [executable, *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if target_path is not None:
+        cmd += ["--target-path", str(target_path)]
+    if log_path is not None:
+        cmd += ["--log-path", str(log_path)]
+    if as_of_date is not None:
+        cmd += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    return cmd
 
 
 class PulseSettings(ConfigurableResource):

@@ -11,7 +11,7 @@ import duckdb
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.loader import load_all
-from orchestration.resources import DBT_EXECUTABLE
+from orchestration.resources import dbt_command
 from orchestration.warehouse import connect_writer
 
 
@@ -28,20 +28,13 @@ def run_dbt(
     work = warehouse.parent
     env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": as_of_date}
     dbt_vars = {"as_of_date": as_of_date, **(extra_vars or {})}
-    cmd = [
-        DBT_EXECUTABLE,
+    cmd = dbt_command(
         *args,
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-        "--target-path",
-        str(work / "dbt_target"),
-        "--log-path",
-        str(work / "dbt_logs"),
         "--vars",
         json.dumps(dbt_vars),
-    ]
+        target_path=work / "dbt_target",
+        log_path=work / "dbt_logs",
+    )
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr}")

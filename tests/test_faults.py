@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.demo_data.generate import generate
-from orchestration.resources import DBT_EXECUTABLE
+from orchestration.resources import dbt_command
 from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
 from tests.helpers import ingest, query, run_dbt
 
@@ -114,20 +114,9 @@ def test_killed_dbt_build_recovers_on_the_next_run(landing, tmp_path):
     warehouse = tmp_path / "pulse.duckdb"
     ingest(landing, warehouse)
     env = {"PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
-    cmd = [
-        DBT_EXECUTABLE,
-        "build",
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        str(PROJECT_ROOT),
-        "--target-path",
-        str(tmp_path / "t"),
-        "--log-path",
-        str(tmp_path / "l"),
-        "--vars",
-        f'{{"as_of_date": "{AS_OF}"}}',
-    ]
+    cmd = dbt_command(
+        "build", target_path=tmp_path / "t", log_path=tmp_path / "l", as_of_date=AS_OF
+    )
     seen = _kill_after(cmd, " OK created", count=5, env=env)
     assert seen == 5
     run_dbt(["build"], warehouse, AS_OF)  # raises unless every model and test passes

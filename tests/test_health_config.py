@@ -8,7 +8,6 @@ seeds/, tests/dbt/) whose seed CSVs are edited, against a copy of the demo wareh
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.resources import DBT_EXECUTABLE
+from orchestration.resources import dbt_command
 from tests.helpers import query, query_df
 
 COMPONENTS = ["usage", "engagement", "satisfaction", "support", "payments", "advocacy", "renewal"]
@@ -37,20 +36,13 @@ def copy_project(target: Path) -> Path:
 
 def dbt(project: Path, warehouse: Path, as_of: str, *args: str) -> None:
     env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": as_of}
-    cmd = [
-        DBT_EXECUTABLE,
+    cmd = dbt_command(
         *args,
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(warehouse.parent / "dbt_target"),
-        "--log-path",
-        str(warehouse.parent / "dbt_logs"),
-        "--vars",
-        json.dumps({"as_of_date": as_of}),
-    ]
+        target_path=warehouse.parent / "dbt_target",
+        log_path=warehouse.parent / "dbt_logs",
+        as_of_date=as_of,
+        project_dir=project,
+    )
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
 

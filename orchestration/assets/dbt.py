@@ -21,7 +21,7 @@ from dagster_dbt import (
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.config import TARGETS, settings
 from orchestration.raw_export import export_raw
-from orchestration.resources import DBT_EXECUTABLE, PulseSettings, dbt_project
+from orchestration.resources import PulseSettings, dbt_command, dbt_project
 from orchestration.warehouse import writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -63,18 +63,7 @@ def ensure_manifest() -> dict:
 def _parse() -> None:
     # Dagster builds the asset graph from the manifest: (re)parse when it is missing (a fresh
     # clone) or older than the project's files, so the graph never misses a new model.
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(dbt_project.project_dir),
-            "--profiles-dir",
-            str(dbt_project.profiles_dir),
-        ],
-        check=True,
-    )
+    subprocess.run(dbt_command("parse", "--quiet"), check=True)
 
 
 MANIFEST = ensure_manifest()

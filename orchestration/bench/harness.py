@@ -31,6 +31,7 @@ from orchestration.bench.machine import machine_info
 from orchestration.bench.procmem import TreeSampler
 from orchestration.bench.report import render_markdown
 from orchestration.config import PROJECT_ROOT
+from orchestration.resources import dbt_command
 
 SCHEMA_VERSION = 1
 DEFAULT_END_DATE = dt.date(2025, 6, 30)  # fixed, so runs on different days compare
@@ -475,21 +476,15 @@ class Bench:
             ("vars_changed", ["--vars", json.dumps({"as_of_date": nxt})]),
         ):
             shutil.rmtree(logs, ignore_errors=True)
-            cmd = [
-                str(Path(self.python).parent / "dbt"),
+            cmd = dbt_command(
                 "parse",
-                "--project-dir",
-                str(PROJECT_ROOT),
-                "--profiles-dir",
-                str(PROJECT_ROOT),
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(logs),
                 "--log-format-file",
                 "json",
                 *extra,
-            ]
+                target_path=target,
+                log_path=logs,
+                executable=str(Path(self.python).parent / "dbt"),
+            )
             t = time.time()
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
             wall = time.time() - t

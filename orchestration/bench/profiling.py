@@ -62,8 +62,10 @@ def _plan_root(rows: list[tuple]) -> dict:
     return plan
 
 
-# The day range of a pulse_batched_incremental model's compiled SQL (its placeholders leave it
-# open: every target day at once, which at SF10 is what the batches exist to avoid).
+# The day range of a pulse_batched_incremental model's compiled SQL: the placeholders of the
+# macro pulse_batch_placeholders (macros/materializations/pulse_batched_incremental.sql, keep
+# the two in step) leave it open, every target day at once, which at SF10 is what the batches
+# exist to avoid.
 BATCH_FIRST = "cast('0001-01-01' as date) /* pulse_batch_first_day */"
 BATCH_LAST = "cast('9999-12-31' as date) /* pulse_batch_last_day */"
 PROFILED_BATCH_DAYS = 30
