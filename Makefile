@@ -20,9 +20,9 @@ export PULSE_TARGET ?= duckdb
 JAVA := $(shell command -v java 2>/dev/null)
 SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
 test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
-compare-targets install-spark: SPARK_EXTRA := 1
+compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse demo run ui test lint bench compare-targets clean
+.PHONY: install install-spark parse demo run ui test lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -82,9 +82,16 @@ test: parse lint
 compare-targets: parse
 	$(BIN)/python -m orchestration.compare_targets --scale $(CMP_SCALE)
 
-## bench: benchmark at scale factor SF -> benchmarks/results/sf$(SF)-duckdb.{json,md}
+## bench: benchmark at scale factor SF on $PULSE_TARGET -> benchmarks/results/sf$(SF)-<target>.{json,md}
 bench: parse
-	$(BIN)/python -m orchestration.bench --sf $(SF)
+	$(BIN)/python -m orchestration.bench --sf $(SF) --target $(PULSE_TARGET)
+
+## bench-targets: SF on DuckDB, then on local Spark -> benchmarks/results/sf$(SF)-targets.md
+bench-targets: parse
+	$(MAKE) --no-print-directory bench SF=$(SF) PULSE_TARGET=duckdb
+	$(MAKE) --no-print-directory bench SF=$(SF) PULSE_TARGET=spark
+	$(BIN)/python -m orchestration.bench --side-by-side \
+	  benchmarks/results/sf$(SF)-duckdb.json benchmarks/results/sf$(SF)-spark.json
 
 clean:
 	rm -rf warehouse target logs .dagster_home data

@@ -147,3 +147,65 @@ def test_profiles_targets_and_markdown(bench_result):
     assert set(report["targets"]) >= {"full_within_3x_lower_bound", "peak_memory_under_4gb"}
     assert "## Stages" in markdown and "Daily run" in markdown
     assert "fct_customer_health_daily" in markdown
+
+
+def _target_report(target: str, full_s: float, dbt_s: float, daily_s: float, spark=None) -> dict:
+    """The parts of a benchmark report the side-by-side table reads, with chosen numbers."""
+    run = {
+        "wall_s": full_s,
+        "peak_rss_mb": 1000.0,
+        "stages": {"dbt_build": {"wall_s": dbt_s, "models": {"m1": {"execution_time_s": 4.0}}}},
+        "warehouse": {"warehouse_bytes": 2e6},
+    }
+    report = {
+        "scale_factor": 1.0,
+        "seed": 42,
+        "end_date": "2025-06-30",
+        "dbt_target": target,
+        "started_at": "2026-11-29T00:00:00+00:00",
+        "settings": {"dbt_data_tests": True},
+        "machine": {"load_average_at_start": [0.5, 0.5, 0.5]},
+        "full_run": run,
+        "daily_run": {**run, "wall_s": daily_s},
+    }
+    if spark is not None:
+        run["warehouse"].update(spark_warehouse_bytes=3e6, raw_parquet_bytes=1e6)
+        report["startup"] = {"spark_session": {"start_to_first_result_s": spark}}
+    return report
+
+
+def test_side_by_side_puts_targets_in_columns_with_their_ratio():
+    from orchestration.bench.side_by_side import render_side_by_side
+
+    duck = _target_report("duckdb", full_s=100.0, dbt_s=60.0, daily_s=50.0)
+    spark = _target_report("spark", full_s=250.0, dbt_s=210.0, daily_s=200.0, spark=11.0)
+    md = render_side_by_side([duck, spark])
+    lines = md.splitlines()
+    assert "| measure | duckdb | spark | spark / duckdb |" in lines
+    # 250 / 100 = 2.5x; 210 / 60 = 3.5x; daily / full: 50% and 80%
+    assert "| full pipeline, s | 100.00 | 250.00 | 2.5x |" in lines
+    assert "| dbt build (whole step) | 60.00 | 210.00 | 3.5x |" in lines
+    assert "| daily run / full run, % | 50 | 80 | 1.6x |" in lines
+    # disk: DuckDB file 2 MB; on Spark plus 3 MB of tables and 1 MB of raw Parquet = 6 MB
+    assert "| data on disk after the full run, MB | 2 | 6 | 3.0x |" in lines
+    # the Spark session's start-up on its own line, empty for DuckDB
+    assert (
+        "| Spark session start-up (pyspark import, JVM and session, first query), s"
+        " |  | 11.00 |  |" in lines
+    )
+    with pytest.raises(ValueError, match="one scale factor"):
+        render_side_by_side([duck, {**spark, "scale_factor": 10.0}])
+
+
+def test_spark_session_parameters_are_the_profiles_rendered(monkeypatch):
+    from orchestration.bench.spark_session import session_parameters
+
+    monkeypatch.setenv("PULSE_SPARK_WAREHOUSE", "/data/spark_wh")
+    monkeypatch.setenv("PULSE_SPARK_DRIVER_MEMORY", "3g")
+    params = session_parameters()
+    assert params["spark.master"] == "local[2]"
+    assert params["spark.driver.memory"] == "3g"
+    assert params["spark.sql.warehouse.dir"] == "/data/spark_wh"
+    assert params["javax.jdo.option.ConnectionURL"] == (
+        "jdbc:derby:;databaseName=/data/spark_wh/metastore_db;create=true"
+    )

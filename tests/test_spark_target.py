@@ -37,3 +37,27 @@ def test_every_mart_is_identical_on_duckdb_and_spark(landing, tmp_path):
     assert result.marts["fct_customer_health_daily"].left_rows > 0
     assert result.marts["rpt_invoice_aging"].left_rows > 0
     assert result.marts["rpt_quarantine"].left_rows > 0
+
+
+def test_spark_session_start_up_probe(tmp_path):
+    """The benchmark's Spark start-up line (orchestration/bench/spark_session.py) starts the
+    profile's session: local[2], the UTC session zone, the profile's driver memory."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.config import PROJECT_ROOT
+
+    out = tmp_path / "probe.json"
+    env = {**os.environ, "PULSE_SPARK_WAREHOUSE": str(tmp_path / "wh")}
+    env["PULSE_SPARK_DRIVER_MEMORY"] = "1g"
+    cmd = [sys.executable, "-m", "orchestration.bench.worker", "spark-session", "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    probe = json.loads(out.read_text())
+    assert probe["select_one"] == 1
+    assert probe["master"] == "local[2]"
+    assert probe["session_time_zone"] == "UTC"
+    assert probe["driver_memory"] == "1g"
+    assert probe["session_start_s"] > 0 and probe["first_query_s"] > 0

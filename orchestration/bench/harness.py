@@ -27,9 +27,10 @@ from pathlib import Path
 import duckdb
 
 from orchestration.bench import dbt_artifacts, profiling
-from orchestration.bench.machine import machine_info
+from orchestration.bench.machine import machine_info, package_versions
 from orchestration.bench.procmem import TreeSampler
 from orchestration.bench.report import render_markdown
+from orchestration.bench.side_by_side import render_side_by_side
 from orchestration.config import PROJECT_ROOT
 from orchestration.resources import dbt_command
 
@@ -109,7 +110,9 @@ class Bench:
         return env
 
     # ------------------------------------------------------------------ running phases
-    def phase(self, name: str, phase: str, args: list[str], as_of: dt.date) -> Phase:
+    def phase(
+        self, name: str, phase: str, args: list[str], as_of: dt.date, env: dict | None = None
+    ) -> Phase:
         out = self.work / "phases" / f"{name}.json"
         log = self.work / "phases" / f"{name}.log"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +121,11 @@ class Bench:
         with open(log, "w") as fh:
             t_spawn = time.time()
             proc = subprocess.Popen(
-                cmd, env=self.env(as_of), cwd=PROJECT_ROOT, stdout=fh, stderr=subprocess.STDOUT
+                cmd,
+                env={**self.env(as_of), **(env or {})},
+                cwd=PROJECT_ROOT,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
             )
             with TreeSampler(proc.pid) as sampler:
                 rc = proc.wait()
@@ -217,10 +224,18 @@ class Bench:
     def finish(self, report: dict, started: float | None = None) -> dict:
         """The phases after the pipeline runs (start-up probes, profiles) and the derived
         numbers; also what --resume runs on a report.partial.json."""
+        # versions of packages a resumed report's first part did not record (same venv)
+        packages = report["machine"]["packages"]
+        packages.update({k: v for k, v in package_versions().items() if k not in packages})
         if self.startup:
             report["startup"] = self.startup_overheads(report)
-        if self.profile_top:
+        if self.profile_top and self.target == "duckdb":
             report["profiles"] = self.profiles(report["full_run"])
+        elif self.profile_top:
+            report["profiles"] = {
+                "skipped": "EXPLAIN ANALYZE profiles are DuckDB plans; on Spark the per-model"
+                " dbt timings above are the profile"
+            }
         report["ratios"] = _ratios(report)
         report["targets"] = _targets(report)
         report["notes"] = report.get("notes", []) + self.notes
@@ -411,6 +426,11 @@ class Bench:
             "serving_bytes": _tree_bytes(self.work / "serving" / "current", follow=True),
             "landing_bytes": _tree_bytes(self.landing),
         }
+        if self.target == "spark":
+            # the models' Parquet tables and the raw layer Spark reads, at their default
+            # places beside the warehouse file (orchestration/config.py)
+            out["spark_warehouse_bytes"] = _tree_bytes(wh.with_name(wh.stem + "_spark"))
+            out["raw_parquet_bytes"] = _tree_bytes(wh.with_name(wh.stem + "_raw_parquet"))
         try:
             con = duckdb.connect(str(wh), read_only=True)
             try:
@@ -464,6 +484,8 @@ class Bench:
         keys = ("process_s", "import_dagster_s", "import_definitions_s", "peak_rss_mb")
         out["code_location_load"] = {k: statistics.median(x[k] for x in fresh) for k in keys}
         out["code_location_load"]["runs"] = loads
+        if self.target == "spark":
+            out["spark_session"] = self.spark_session_startup()
         # dbt parse: cold, then unchanged (partial parse), then with a new as_of_date var
         target = self.work / "parse" / "target"
         logs = self.work / "parse" / "logs"
@@ -501,6 +523,31 @@ class Bench:
             for run in ("full_run", "daily_run")
             if run in report
         }
+        return out
+
+    def spark_session_startup(self) -> dict:
+        """A local Spark session started and stopped in a fresh process, three times: what
+        each dbt invocation on the Spark target pays before its first model. Its own
+        metastore and warehouse folder, so the pipeline's tables are not touched."""
+        scratch = self.work / "startup" / "spark_session"
+        runs = []
+        for i in range(3):
+            ph = self.phase(
+                f"spark_session_{i}",
+                "spark-session",
+                [],
+                self.end_date,
+                env={"PULSE_SPARK_WAREHOUSE": str(scratch)},
+            )
+            runs.append({**ph.result, "process_s": ph.wall_s, "peak_rss_mb": ph.peak_rss / MB})
+        keys = ("process_s", "import_pyspark_s", "session_start_s", "first_query_s", "stop_s")
+        out = {k: statistics.median(r[k] for r in runs) for k in (*keys, "peak_rss_mb")}
+        out["start_to_first_result_s"] = statistics.median(
+            r["import_pyspark_s"] + r["session_start_s"] + r["first_query_s"] for r in runs
+        )
+        for k in ("master", "spark_version", "driver_memory"):
+            out[k] = runs[-1].get(k)
+        out["runs"] = runs
         return out
 
     # ------------------------------------------------------------------ profiles
@@ -658,6 +705,14 @@ def main(argv: list[str] | None = None) -> int:
         "--render", type=Path, metavar="JSON", help="only re-render the .md of a result JSON"
     )
     parser.add_argument(
+        "--side-by-side",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="only write results of one scale factor on several targets side by side, to"
+        " <results-dir>/sf<SF>-targets.md (the first JSON is the baseline)",
+    )
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="finish a stopped run from its work folder's report.partial.json: the start-up"
@@ -667,6 +722,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         report = json.loads(args.render.read_text())
         args.render.with_suffix(".md").write_text(render_markdown(report))
+        return 0
+    if args.side_by_side:
+        reports = [json.loads(p.read_text()) for p in args.side_by_side]
+        out = args.results_dir / f"sf{reports[0]['scale_factor']:g}-targets.md"
+        out.write_text(render_side_by_side(reports))
+        print(f"[bench] wrote {out}")
         return 0
     if args.sf <= 0:
         parser.error("--sf must be positive")

@@ -10,7 +10,17 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations")
+PACKAGES = (
+    "duckdb",
+    "dbt-core",
+    "dbt-duckdb",
+    "dagster",
+    "dagster-dbt",
+    "great-expectations",
+    # the Spark target's extra (None when it is not installed)
+    "dbt-spark",
+    "pyspark",
+)
 
 
 def _cpu_model() -> str:
@@ -61,6 +71,10 @@ def _version(package: str) -> str | None:
         return None
 
 
+def package_versions() -> dict[str, str | None]:
+    return {p: _version(p) for p in PACKAGES}
+
+
 def machine_info(work_dir: Path) -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
@@ -72,6 +86,6 @@ def machine_info(work_dir: Path) -> dict:
         "memory_gb": round(_mem_total_bytes() / 2**30, 1),
         "disk": _disk(work_dir),
         "python": sys.version.split()[0],
-        "packages": {p: _version(p) for p in PACKAGES},
+        "packages": package_versions(),
         "load_average_at_start": [round(x, 2) for x in load],
     }

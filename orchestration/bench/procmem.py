@@ -90,6 +90,8 @@ def _label(pid: int, root: int, name: str) -> str:
         return "dbt"
     if "chrom" in cmd.lower():
         return "chromium"
+    if "org.apache.spark" in cmd:  # the JVM of a local Spark session (PULSE_TARGET=spark)
+        return "spark JVM"
     return name
 
 
@@ -101,7 +103,7 @@ class TreeSampler:
     interval: float = 0.05
     samples: list[Sample] = field(default_factory=list)
     hwm: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (name, VmHWM B)
-    _labels: dict[int, str] = field(default_factory=dict)
+    _labels: dict[int, tuple[str, str]] = field(default_factory=dict)  # pid -> (name, label)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -135,9 +137,11 @@ class TreeSampler:
                 name, rss, hwm = status
                 total += rss
                 n += 1
-                if pid not in self._labels:
-                    self._labels[pid] = _label(pid, self.root, name)
-                label = self._labels[pid]
+                # labelled again when the name changes: pyspark's launcher script (bash)
+                # execs the JVM under the same pid
+                if self._labels.get(pid, ("",))[0] != name:
+                    self._labels[pid] = (name, _label(pid, self.root, name))
+                label = self._labels[pid][1]
                 by_process[label] = by_process.get(label, 0) + rss
                 if hwm > self.hwm.get(pid, ("", 0))[1]:
                     self.hwm[pid] = (name, hwm)

@@ -122,6 +122,13 @@ def _run_table(title: str, run: dict) -> list[str]:
     return lines
 
 
+def _adapters(r: dict) -> str:
+    pk = r["machine"]["packages"]
+    if r.get("dbt_target", "duckdb") == "spark":
+        return f"dbt-spark {pk.get('dbt-spark')}, pyspark {pk.get('pyspark')}"
+    return f"dbt-duckdb {pk.get('dbt-duckdb')}"
+
+
 def render_markdown(r: dict, top_models: int = 15) -> str:
     m = r["machine"]
     pk = m["packages"]
@@ -134,7 +141,7 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
         f"Scale factor {r['scale_factor']:g}, seed {r['seed']}, end date {r['end_date']},"
         f" started {r['started_at']}. Machine: {m['cpus']} CPUs ({m['cpu_model']}),"
         f" {m['memory_gb']} GB RAM, Python {m['python']}, DuckDB {pk.get('duckdb')},"
-        f" dbt-core {pk.get('dbt-core')} (dbt-duckdb {pk.get('dbt-duckdb')}),"
+        f" dbt-core {pk.get('dbt-core')} ({_adapters(r)}),"
         f" Dagster {pk.get('dagster')}; load average at start"
         f" {', '.join(str(x) for x in m['load_average_at_start'])}."
         f" PULSE_DATA_DOCS={r['settings']['PULSE_DATA_DOCS']}"
@@ -157,6 +164,12 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
         f"| ingestion / lower bound (count(*)) | {_s(ratios['ingestion_vs_lower_bound'], 1)}x |",
         f"| peak memory, full run (process tree) | {_mb(full['peak_rss_mb'])} MB |",
     ]
+    spark = r.get("startup", {}).get("spark_session")
+    if spark:
+        lines.append(
+            f"| Spark session start-up (pyspark import, JVM and session, first query) |"
+            f" {_s(spark['start_to_first_result_s'], 1)} s |"
+        )
     if "daily_run" in r:
         d = r["daily_run"]
         lines += [
@@ -166,6 +179,12 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
             f"| peak memory, daily run | {_mb(d['peak_rss_mb'])} MB |",
         ]
     wh = full.get("warehouse", {})
+    if "spark_warehouse_bytes" in wh:
+        lines += [
+            f"| Spark warehouse (model tables) after the full run |"
+            f" {wh['spark_warehouse_bytes'] / 1e6:,.1f} MB |",
+            f"| Parquet raw layer (Spark's sources) | {wh['raw_parquet_bytes'] / 1e6:,.1f} MB |",
+        ]
     lines += [
         f"| warehouse on disk after the full run | {wh.get('warehouse_bytes', 0) / 1e6:,.1f} MB |",
         f"| serving copy (DuckDB + Parquet) | {wh.get('serving_bytes', 0) / 1e6:,.1f} MB |",
@@ -195,9 +214,13 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
         for name, v in list(dbt["models"].items())[:top_models]:
             dm = daily_models.get(name, {})
             rows = table_rows.get(f"main.{name}")
+            if r.get("dbt_target", "duckdb") != "duckdb":
+                shown = ""  # the models live in the other engine; table_rows are DuckDB's
+            else:
+                shown = _int(rows) if rows is not None else "view"
             lines.append(
                 f"| {name} | {_s(v['execution_time_s'])} | {_s(dm.get('execution_time_s'))} |"
-                f" {_mb(v.get('peak_rss_mb'))} | {_int(rows) if rows is not None else 'view'} |"
+                f" {_mb(v.get('peak_rss_mb'))} | {shown} |"
             )
         lines.append("")
     st = r.get("startup")
@@ -219,8 +242,19 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
             lines.append(f"| dbt parse, {label} ({p['mode']}) | {_s(p['wall_s'])} |")
         for run, mode in st["manifest_reuse"].items():
             lines.append(f"| manifest in the {run.replace('_', ' ')}'s dbt build | {mode} |")
+        if spark:
+            lines += [
+                f"| Spark session ({spark['master']}, Spark {spark['spark_version']}):"
+                f" import pyspark | {_s(spark['import_pyspark_s'])} |",
+                f"| Spark session: JVM launch and getOrCreate | {_s(spark['session_start_s'])} |",
+                f"| Spark session: first query (select 1) | {_s(spark['first_query_s'])} |",
+                f"| Spark session: stop | {_s(spark['stop_s'])} |",
+                f"| Spark session probe process, spawn to exit | {_s(spark['process_s'])} |",
+            ]
         lines.append("")
     prof = r.get("profiles")
+    if prof and prof.get("skipped"):
+        lines += ["## Profiles", "", prof["skipped"] + ".", ""]
     if prof and prof.get("models"):
         lines += ["## EXPLAIN ANALYZE of the slowest models", ""]
         for name, p in prof["models"].items():

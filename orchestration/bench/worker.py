@@ -5,7 +5,8 @@ of exactly its process tree:
 
 PHASE is generate, lower-bound, daily-drop, pipeline (the Dagster job `pulse_refresh`
 in-process, as `orchestration.cli run` does, with the settings from the environment) or
-import-definitions (the Dagster code location's load time). Each writes its result as JSON.
+import-definitions (the Dagster code location's load time) or spark-session (a local Spark
+session's start-up, orchestration/bench/spark_session.py). Each writes its result as JSON.
 Wall-clock stamps are time.time(), the clock Dagster stamps its events with.
 """
 
@@ -46,6 +47,12 @@ def _daily_drop(args) -> dict:
     from orchestration.bench.daily import write_daily_drop
 
     return {"files": write_daily_drop(Path(args.landing), dt.date.fromisoformat(args.last_day))}
+
+
+def _spark_session(args) -> dict:
+    from orchestration.bench.spark_session import measure
+
+    return measure()
 
 
 def _manifest_mtime() -> float | None:
@@ -163,6 +170,7 @@ PHASES = {
     "daily-drop": _daily_drop,
     "pipeline": _pipeline,
     "import-definitions": _import_definitions,
+    "spark-session": _spark_session,
 }
 
 
