@@ -209,3 +209,25 @@ def test_spark_session_parameters_are_the_profiles_rendered(monkeypatch):
     assert params["javax.jdo.option.ConnectionURL"] == (
         "jdbc:derby:;databaseName=/data/spark_wh/metastore_db;create=true"
     )
+
+
+def test_memory_sampler_counts_a_fork_once():
+    """A process holding 200 MB that forks (without exec, as the Spark JVM does to spawn its
+    helper commands): both show 200 MB of VmRSS, but the pages are shared, so the tree holds
+    about 200 MB, not 400."""
+    from orchestration.bench.procmem import TreeSampler
+
+    code = (
+        "import os, time\n"
+        "x = bytearray(200 * 2**20)\n"
+        "for i in range(0, len(x), 4096): x[i] = 1\n"
+        "pid = os.fork()\n"
+        "time.sleep(1.0)\n"
+        "if pid: os.waitpid(pid, 0)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    with TreeSampler(proc.pid) as sampler:
+        assert proc.wait() == 0
+    assert max(s.processes for s in sampler.samples) >= 2  # the fork was seen
+    peak_mb = sampler.peak() / 2**20
+    assert 200 <= peak_mb < 300

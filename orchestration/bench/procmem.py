@@ -6,7 +6,9 @@ samples. The harness attributes the samples to the stage running at that time.
 
 The sum of VmRSS counts a page shared by two processes twice (shared libraries, the page
 cache of a file mapped by both); for Pulse's tree (the Dagster process and its dbt
-subprocess, which share nothing large) this over-counts by some tens of MB at most. Short
+subprocess, which share nothing large) this over-counts by some tens of MB at most. A child
+running the same executable as its parent (a fork that has not exec'd, sharing all of its
+parent's pages) counts its private pages only. Short
 spikes between two samples are missed; each process's own kernel high-water mark (VmHWM) is
 kept too, as a cross-check.
 """
@@ -37,13 +39,39 @@ def _children_map() -> dict[int, list[int]]:
 
 def process_tree(root: int) -> list[int]:
     """root and all its descendants (those alive now)."""
+    return [pid for pid, _ in process_tree_parents(root)]
+
+
+def process_tree_parents(root: int) -> list[tuple[int, int | None]]:
+    """(pid, parent pid) of root (parent None) and of all its descendants."""
     children = _children_map()
-    tree, todo = [], [root]
+    tree: list[tuple[int, int | None]] = []
+    todo: list[tuple[int, int | None]] = [(root, None)]
     while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
+        pid, parent = todo.pop()
+        tree.append((pid, parent))
+        todo.extend((child, pid) for child in children.get(pid, []))
     return tree
+
+
+def _exe(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+
+
+def private_bytes(pid: int) -> int | None:
+    """Private_Clean + Private_Dirty of a process (its pages no other process maps)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
 
 def _status(pid: int) -> tuple[str, int, int] | None:
@@ -130,11 +158,16 @@ class TreeSampler:
             if _status(self.root) is None:  # the root has exited: its pid may be reused
                 self._stop.wait(self.interval)
                 continue
-            for pid in process_tree(self.root):
+            for pid, parent in process_tree_parents(self.root):
                 status = _status(pid)
                 if status is None:
                     continue
                 name, rss, hwm = status
+                if parent is not None and _exe(pid) == _exe(parent):
+                    # a fork that has not exec'd yet (the Spark JVM forks to spawn helper
+                    # commands) shares its parent's pages: its VmRSS repeats the parent's
+                    # several GB, so only its private pages count
+                    rss = private_bytes(pid) or 0
                 total += rss
                 n += 1
                 # labelled again when the name changes: pyspark's launcher script (bash)
