@@ -46,10 +46,16 @@ class TargetsComparison:
 
 
 def dbt_build(
-    target: str, work: Path, warehouse: Path, as_of: str, with_tests: bool = True
+    target: str,
+    work: Path,
+    warehouse: Path,
+    as_of: str,
+    with_tests: bool = True,
+    dbt_vars: dict | None = None,
 ) -> float:
     """`dbt build` on target with its own target/log folders under work; returns seconds.
-    with_tests=False builds seeds and models only (no data or unit tests)."""
+    with_tests=False builds seeds and models only (no data or unit tests); dbt_vars are
+    passed besides the as-of date (e.g. {"health_normalisation": "bands"})."""
     env = {
         **os.environ,
         "PULSE_TARGET": target,
@@ -64,6 +70,7 @@ def dbt_build(
         target_path=work / f"dbt_target_{target}",
         log_path=work / f"dbt_logs_{target}",
         as_of_date=as_of,
+        extra_vars=dbt_vars,
     )
     started = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
@@ -119,6 +126,7 @@ def run(
     seed: int,
     as_of: str,
     with_tests: bool = True,
+    dbt_vars: dict | None = None,
 ) -> TargetsComparison:
     if work.exists():
         shutil.rmtree(work)
@@ -134,12 +142,12 @@ def run(
     with connect_writer(warehouse) as con:
         load_all(con, landing, "compare-targets")
     seconds["ingest (DuckDB)"] = time.monotonic() - started
-    seconds["dbt build DuckDB"] = dbt_build("duckdb", work, warehouse, as_of, with_tests)
+    seconds["dbt build DuckDB"] = dbt_build("duckdb", work, warehouse, as_of, with_tests, dbt_vars)
     started = time.monotonic()
     with connect_writer(warehouse) as con:
         export_raw(con, work / "raw_parquet")
     seconds["raw export to Parquet"] = time.monotonic() - started
-    seconds["dbt build Spark"] = dbt_build("spark", work, warehouse, as_of, with_tests)
+    seconds["dbt build Spark"] = dbt_build("spark", work, warehouse, as_of, with_tests, dbt_vars)
     manifest = json.loads((work / "dbt_target_spark" / "manifest.json").read_text())
     marts = compare_marts(warehouse, work / "spark", manifest)
     return TargetsComparison(marts, seconds)
@@ -171,9 +179,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-tests", action="store_true", help="build seeds and models only, no dbt tests"
     )
+    parser.add_argument(
+        "--vars",
+        type=json.loads,
+        default=None,
+        help="""extra dbt vars for both builds, as JSON: '{"health_normalisation": "bands"}'""",
+    )
     args = parser.parse_args(argv)
     result = run(
-        args.work.resolve(), args.landing, args.scale, args.seed, args.as_of, not args.no_tests
+        args.work.resolve(),
+        args.landing,
+        args.scale,
+        args.seed,
+        args.as_of,
+        not args.no_tests,
+        args.vars,
     )
     print(report(result))
     return 0 if not result.differing else 1

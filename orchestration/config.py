@@ -10,6 +10,8 @@ PULSE_MAX_ROW_DROP_PCT   a table shrinking by more than this since the last good
 PULSE_TARGET       the dbt target: duckdb (default) or spark
 PULSE_RAW_PARQUET_DIR    (spark) the Parquet raw layer Spark reads its sources from (default:
                          <warehouse>_raw_parquet/ beside the warehouse file)
+PULSE_RAW_PARQUET_LOCATION  (spark) the same folder as the engine sees it, if elsewhere (a
+                         cluster reading s3://...; read by macros/spark/raw_sources.sql)
 PULSE_SPARK_WAREHOUSE    (spark) Spark's warehouse: the models' Parquet tables and the
                          metastore (default: <warehouse>_spark/ beside the warehouse file)
 PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of date is

@@ -26,17 +26,22 @@ def dbt_command(
     as_of_date: str | None = None,
     project_dir: Path = PROJECT_ROOT,
     executable: str = DBT_EXECUTABLE,
+    extra_vars: dict | None = None,
 ) -> list[str]:
     """The command line of one dbt invocation on Pulse's project (profiles.yml beside it),
     with its own target and log folders when given (so runs never share target/), and the
-    as-of date as a var when given."""
+    as-of date and any extra vars as --vars when given."""
     cmd = [executable, *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     if target_path is not None:
         cmd += ["--target-path", str(target_path)]
     if log_path is not None:
         cmd += ["--log-path", str(log_path)]
-    if as_of_date is not None:
-        cmd += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    dbt_vars = {
+        **({"as_of_date": as_of_date} if as_of_date is not None else {}),
+        **(extra_vars or {}),
+    }
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
     return cmd
 
 

@@ -6,7 +6,8 @@
     Spark: the ingestion still runs in DuckDB (ledger, quarantine, latest-file-wins lineage);
         orchestration/raw_export.py then writes each source table as Parquet under
         env PULSE_RAW_PARQUET_DIR (<dir>/<schema>/<table>/, one file per landed file for raw).
-        This hook (re)creates each source as an external Parquet table over its folder:
+        This hook (re)creates each source as an external Parquet table over its folder (env
+        PULSE_RAW_PARQUET_LOCATION when the engine sees the folder elsewhere, a cluster):
         dropping an external table keeps its files, and re-creating it re-reads the folder's
         file list and schema, so a run sees exactly the files exported before it.
 -#}
@@ -20,7 +21,12 @@
 
 {% macro spark__pulse_register_raw_sources() -%}
     {%- if execute -%}
-        {%- set root = env_var('PULSE_RAW_PARQUET_DIR', 'warehouse/pulse_raw_parquet') -%}
+        {#- where the engine finds the folder: the same path locally; on a cluster, its URL
+            (s3://...) while the loader writes to a mount of it -#}
+        {%- set root = env_var(
+            'PULSE_RAW_PARQUET_LOCATION',
+            env_var('PULSE_RAW_PARQUET_DIR', 'warehouse/pulse_raw_parquet')
+        ) -%}
         {%- set schemas = [] -%}
         {%- for source in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- if source.schema not in schemas -%}
