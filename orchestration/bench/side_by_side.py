@@ -136,5 +136,10 @@ def render_side_by_side(reports: list[dict], top_models: int = 15) -> str:
         for name in slowest:
             values = [ms.get(name, {}).get("execution_time_s") for ms in models]
             lines.append(row(name, values))
-        lines.append("")
+        lines += [
+            "",
+            "A blank cell: the model is not a node of its own on that target (ephemeral there,"
+            " inlined into the models that read it, as the health chain is on DuckDB).",
+            "",
+        ]
     return "\n".join(lines) + "\n"
