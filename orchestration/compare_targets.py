@@ -45,6 +45,41 @@ class TargetsComparison:
         return {name: c for name, c in self.marts.items() if not c.identical}
 
 
+def target_env(target: str, work: Path, warehouse: Path, as_of: str) -> dict[str, str]:
+    """The environment of a dbt invocation on target, its files under work."""
+    return {
+        **os.environ,
+        "PULSE_TARGET": target,
+        "PULSE_WAREHOUSE": str(warehouse),
+        "PULSE_AS_OF_DATE": as_of,
+        "PULSE_RAW_PARQUET_DIR": str(work / "raw_parquet"),
+        "PULSE_SPARK_WAREHOUSE": str(work / "spark"),
+    }
+
+
+def dbt_show(
+    target: str, work: Path, warehouse: Path, as_of: str, sql: str, dbt_vars: dict | None = None
+) -> list[dict]:
+    """The rows of `dbt show --inline sql` on target, after a build into work."""
+    cmd = dbt_command(
+        "show",
+        "--quiet",
+        "--output",
+        "json",
+        "--inline",
+        sql,
+        target_path=work / f"dbt_target_show_{target}",
+        log_path=work / f"dbt_logs_show_{target}",
+        as_of_date=as_of,
+        extra_vars=dbt_vars,
+    )
+    env = target_env(target, work, warehouse, as_of)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt show on {target} failed:\n{proc.stdout[-4000:]}{proc.stderr}")
+    return json.loads(proc.stdout[proc.stdout.index("{") :])["show"]
+
+
 def dbt_build(
     target: str,
     work: Path,
@@ -56,14 +91,7 @@ def dbt_build(
     """`dbt build` on target with its own target/log folders under work; returns seconds.
     with_tests=False builds seeds and models only (no data or unit tests); dbt_vars are
     passed besides the as-of date (e.g. {"health_normalisation": "bands"})."""
-    env = {
-        **os.environ,
-        "PULSE_TARGET": target,
-        "PULSE_WAREHOUSE": str(warehouse),
-        "PULSE_AS_OF_DATE": as_of,
-        "PULSE_RAW_PARQUET_DIR": str(work / "raw_parquet"),
-        "PULSE_SPARK_WAREHOUSE": str(work / "spark"),
-    }
+    env = target_env(target, work, warehouse, as_of)
     cmd = dbt_command(
         "build",
         *([] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]),

@@ -21,6 +21,9 @@
         differs from the current one, the next run re-computes the whole history (so editing a
         seed and re-running `dbt build` restates every day, no --full-refresh needed).
 
+        The bands are ordered with the open lower band first, spelled out: a bare `order by
+        lower_bound` puts the null last on DuckDB and first on Spark.
+
     health_existing_history() -> the relation of fct_customer_health_daily when it exists and
         the run is incremental (no --full-refresh), else none. Read by int_health_target_days
         to decide which days to (re)compute.
@@ -111,7 +114,7 @@
                         ~ dbt.type_string() ~ "), '') || ':' || cast(fp_b.points as "
                         ~ dbt.type_string() ~ ")",
                         ",",
-                        ["fp_b.signal", "fp_b.lower_bound"]
+                        ["fp_b.signal", "fp_b.lower_bound is not null", "fp_b.lower_bound"]
                     ) }}, '') as rows_text
                 from {{ ref('health_score_bands') }} as fp_b
             ) as fp_bands
