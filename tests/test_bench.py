@@ -9,8 +9,10 @@ tests, which the rest of the suite runs) and without the start-up probes, to sta
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -231,3 +233,27 @@ def test_memory_sampler_counts_a_fork_once():
     assert max(s.processes for s in sampler.samples) >= 2  # the fork was seen
     peak_mb = sampler.peak() / 2**20
     assert 200 <= peak_mb < 300
+
+
+def test_a_child_that_execd_the_same_interpreter_is_not_a_fork():
+    """The dbt process is Python started by the Python Dagster process: its memory is its
+    own, so it must count in full; only a fork that has not exec'd is counted privately."""
+    from orchestration.bench.procmem import is_unexeced_fork
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        time.sleep(0.5)  # past the exec
+        assert not is_unexeced_fork(child.pid, os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: wait until the parent has looked, then leave at once
+        os.read(read, 1)
+        os._exit(0)
+    try:
+        assert is_unexeced_fork(pid, os.getpid())
+    finally:
+        os.write(write, b"x")
+        os.waitpid(pid, 0)

@@ -6,9 +6,8 @@ samples. The harness attributes the samples to the stage running at that time.
 
 The sum of VmRSS counts a page shared by two processes twice (shared libraries, the page
 cache of a file mapped by both); for Pulse's tree (the Dagster process and its dbt
-subprocess, which share nothing large) this over-counts by some tens of MB at most. A child
-running the same executable as its parent (a fork that has not exec'd, sharing all of its
-parent's pages) counts its private pages only. Short
+subprocess, which share nothing large) this over-counts by some tens of MB at most. A fork
+that has not exec'd (sharing all of its parent's pages) counts its private pages only. Short
 spikes between two samples are missed; each process's own kernel high-water mark (VmHWM) is
 kept too, as a cross-check.
 """
@@ -54,11 +53,20 @@ def process_tree_parents(root: int) -> list[tuple[int, int | None]]:
     return tree
 
 
-def _exe(pid: int) -> str | None:
+def _cmdline(pid: int) -> bytes | None:
     try:
-        return os.readlink(f"/proc/{pid}/exe")
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
     except OSError:
         return None
+
+
+def is_unexeced_fork(pid: int, parent: int) -> bool:
+    """True for a child that forked and has not exec'd yet: it still holds its parent's
+    argument strings. A child that exec'd the same interpreter (the dbt process is Python
+    under the Python Dagster process) has its own command line, and its own memory."""
+    cmd = _cmdline(pid)
+    return cmd is not None and cmd == _cmdline(parent)
 
 
 def private_bytes(pid: int) -> int | None:
@@ -163,7 +171,7 @@ class TreeSampler:
                 if status is None:
                     continue
                 name, rss, hwm = status
-                if parent is not None and _exe(pid) == _exe(parent):
+                if parent is not None and is_unexeced_fork(pid, parent):
                     # a fork that has not exec'd yet (the Spark JVM forks to spawn helper
                     # commands) shares its parent's pages: its VmRSS repeats the parent's
                     # several GB, so only its private pages count
