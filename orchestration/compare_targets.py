@@ -57,27 +57,40 @@ def target_env(target: str, work: Path, warehouse: Path, as_of: str) -> dict[str
     }
 
 
-def dbt_show(
-    target: str, work: Path, warehouse: Path, as_of: str, sql: str, dbt_vars: dict | None = None
-) -> list[dict]:
-    """The rows of `dbt show --inline sql` on target, after a build into work."""
+def _dbt(
+    target: str,
+    work: Path,
+    warehouse: Path,
+    as_of: str,
+    *args: str,
+    folder: str,
+    dbt_vars: dict | None = None,
+) -> str:
+    """One dbt invocation on target, its target/log folders work/dbt_{target,logs}_<folder>;
+    returns dbt's stdout, raises with its tail (JSON log lines left out) when dbt fails."""
     cmd = dbt_command(
-        "show",
-        "--quiet",
-        "--output",
-        "json",
-        "--inline",
-        sql,
-        target_path=work / f"dbt_target_show_{target}",
-        log_path=work / f"dbt_logs_show_{target}",
+        *args,
+        target_path=work / f"dbt_target_{folder}",
+        log_path=work / f"dbt_logs_{folder}",
         as_of_date=as_of,
         extra_vars=dbt_vars,
     )
     env = target_env(target, work, warehouse, as_of)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if proc.returncode != 0:
-        raise RuntimeError(f"dbt show on {target} failed:\n{proc.stdout[-4000:]}{proc.stderr}")
-    return json.loads(proc.stdout[proc.stdout.index("{") :])["show"]
+        lines = [line for line in proc.stdout.splitlines() if not line.startswith('{"ts"')]
+        tail = "\n".join(lines)[-6000:] + proc.stderr[-2000:]
+        raise RuntimeError(f"dbt {args[0]} on {target} failed:\n{tail}")
+    return proc.stdout
+
+
+def dbt_show(
+    target: str, work: Path, warehouse: Path, as_of: str, sql: str, dbt_vars: dict | None = None
+) -> list[dict]:
+    """The rows of `dbt show --inline sql` on target, after a build into work."""
+    args = ("show", "--quiet", "--output", "json", "--inline", sql)
+    out = _dbt(target, work, warehouse, as_of, *args, folder=f"show_{target}", dbt_vars=dbt_vars)
+    return json.loads(out[out.index("{") :])["show"]
 
 
 def dbt_build(
@@ -91,22 +104,9 @@ def dbt_build(
     """`dbt build` on target with its own target/log folders under work; returns seconds.
     with_tests=False builds seeds and models only (no data or unit tests); dbt_vars are
     passed besides the as-of date (e.g. {"health_normalisation": "bands"})."""
-    env = target_env(target, work, warehouse, as_of)
-    cmd = dbt_command(
-        "build",
-        *([] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]),
-        target_path=work / f"dbt_target_{target}",
-        log_path=work / f"dbt_logs_{target}",
-        as_of_date=as_of,
-        extra_vars=dbt_vars,
-    )
+    only = [] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]
     started = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
-    if proc.returncode != 0:
-        tail = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith('{"ts"'))[
-            -6000:
-        ]
-        raise RuntimeError(f"dbt build on {target} failed:\n{tail}")
+    _dbt(target, work, warehouse, as_of, "build", *only, folder=target, dbt_vars=dbt_vars)
     return time.monotonic() - started
 
 
