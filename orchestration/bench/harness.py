@@ -13,6 +13,7 @@ and dbt's run_results.json. Durations are wall-clock seconds.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -31,7 +32,7 @@ from orchestration.bench.machine import machine_info, package_versions
 from orchestration.bench.procmem import TreeSampler
 from orchestration.bench.report import render_markdown
 from orchestration.bench.side_by_side import render_side_by_side
-from orchestration.config import PROJECT_ROOT
+from orchestration.config import PROJECT_ROOT, settings
 from orchestration.resources import dbt_command
 
 SCHEMA_VERSION = 1
@@ -427,10 +428,11 @@ class Bench:
             "landing_bytes": _tree_bytes(self.landing),
         }
         if self.target == "spark":
-            # the models' Parquet tables and the raw layer Spark reads, at their default
-            # places beside the warehouse file (orchestration/config.py)
-            out["spark_warehouse_bytes"] = _tree_bytes(wh.with_name(wh.stem + "_spark"))
-            out["raw_parquet_bytes"] = _tree_bytes(wh.with_name(wh.stem + "_raw_parquet"))
+            # the models' Parquet tables and the raw layer Spark reads, where the pipeline
+            # put them (Settings resolves them from the warehouse file and the environment)
+            cfg = dataclasses.replace(settings(), warehouse=wh)
+            out["spark_warehouse_bytes"] = _tree_bytes(cfg.spark_warehouse)
+            out["raw_parquet_bytes"] = _tree_bytes(cfg.raw_parquet_dir)
         try:
             con = duckdb.connect(str(wh), read_only=True)
             try:
