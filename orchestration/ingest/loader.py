@@ -1,7 +1,8 @@
-"""Load landing files into raw.<source>, once each, set-based, with a ledger and a quarantine.
+"""Load landing files into raw.<source>, set-based, with a ledger and a quarantine.
 
-A file version (source, relative path, sha256) is loaded at most once. Each file is loaded in
-its own transaction: its raw rows, its quarantined rows and its ledger row commit together or
+A file is loaded when its content differs from its path's latest ledger entry: a changed file
+is a new version, even when it changes back to an earlier content. Each file is loaded in its
+own transaction: its raw rows, its quarantined rows and its ledger row commit together or
 not at all, so a crash mid-file leaves nothing behind and the next run loads the file again.
 A file that cannot be read (bad format, a required column missing, empty) is rejected whole:
 its ledger row says why, no row of it is loaded, and the other files still load.
@@ -184,14 +185,14 @@ def _load_checked_rows(
 
 
 def _already_seen(con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str) -> bool:
-    return (
-        con.execute(
-            "select 1 from pulse_meta.load_ledger where source = ? and file_path = ?"
-            " and content_hash = ?",
-            [source, rel, sha],
-        ).fetchone()
-        is not None
-    )
+    """The path's latest ledger entry holds this content. Only the latest counts: content that
+    returns to an earlier version (A, B, A) is a new delivery."""
+    latest = con.execute(
+        "select content_hash from pulse_meta.load_ledger"
+        " where source = ? and file_path = ? order by file_id desc limit 1",
+        [source, rel],
+    ).fetchone()
+    return latest is not None and latest[0] == sha
 
 
 def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResult) -> None:
