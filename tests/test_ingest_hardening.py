@@ -5,12 +5,14 @@ CSV files a person exported the wrong way."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.ingest import loader
 from orchestration.ingest.loader import load_source
 from orchestration.warehouse import connect_writer
 
@@ -89,6 +91,45 @@ def wh(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "pulse.duckdb"
 
 
+# --- file names are never glob patterns --------------------------------------------------------
+
+GLOB_NAMES = {  # file stem -> the one key it holds; each glob-like name has a plain look-alike
+    "a*": "PA_STAR",
+    "ax": "PA_X",
+    "b?": "PB_QM",
+    "b1": "PB_1",
+    "c[1]": "PC_BRACKET",
+    "c1": "PC_1",
+    "d{1,2}": "PD_BRACE",
+    "d1": "PD_1",
+    "e[!x]": "PE_BANG",
+    "ey": "PE_Y",
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_each_file_reads_exactly_itself_whatever_its_name(land, wh, fmt):
+    for stem, key in GLOB_NAMES.items():
+        _write(land / "payments" / f"{stem}.{fmt}", fmt, [key])
+    results = _load(land, wh)
+    expected = {f"payments/{stem}.{fmt}": {key} for stem, key in GLOB_NAMES.items()}
+    assert {p: r.status for p, r in results.items()} == dict.fromkeys(expected, "loaded")
+    assert _keys_by_file(wh) == expected
+    assert {p: r.rows_loaded for p, r in results.items()} == dict.fromkeys(expected, 1)
+
+
+def test_glob_characters_in_folder_names_do_not_glob(land, wh):
+    _write(land / "payments" / "[2025]" / "x.csv", "csv", ["PF_BRACKET"])
+    _write(land / "payments" / "2" / "x.csv", "csv", ["PF_2"])
+    _write(land / "payments" / "*" / "y.csv", "csv", ["PF_STAR"])
+    _load(land, wh)
+    assert _keys_by_file(wh) == {
+        "payments/[2025]/x.csv": {"PF_BRACKET"},
+        "payments/2/x.csv": {"PF_2"},
+        "payments/*/y.csv": {"PF_STAR"},
+    }
+
+
 # --- a file returning to an earlier content is a new version ---------------------------------
 
 
@@ -115,3 +156,220 @@ def test_unchanged_file_is_still_skipped_after_a_round_trip(land, wh):
     path.write_text(f"{HEADER}\n{_csv_row('P1', '10')}\n")
     _load(land, wh, "run-1")
     assert _load(land, wh, "run-2")["payments/2025-02.csv"].status == "skipped"
+
+
+# --- JSON keys keep their values whatever their names -----------------------------------------
+
+ODD_KEYS = ["a.b", "a$b", "a[0]", "a]b", 'a"b', "a'b", "a/b", "a~b", "~1", "$", "a b", "é"]
+
+
+def test_json_keys_with_path_characters_keep_their_values(land, wh):
+    obj = {"payment_id": "P1", "invoice_id": "I001", "paid_at": "2025-02-01", "amount": "10"}
+    extras = {k: f"value {i}" for i, k in enumerate(ODD_KEYS)}
+    (land / "payments" / "a.jsonl").write_text(json.dumps({**obj, **extras}) + "\n")
+    assert _load(land, wh)["payments/a.jsonl"].status == "loaded"
+    ((extra,),) = _query(wh, "select _extra from raw.payments")
+    assert json.loads(extra) == extras
+
+
+def test_json_contract_key_with_odd_neighbours_reads_its_own_value(land, wh):
+    # '$.amount' must not be confused with a key spelled 'amount' under another path
+    obj = {"payment_id": "P1", "invoice_id": "I001", "paid_at": "2025-02-01", "amount": "10"}
+    obj["amount.x"] = "99"
+    (land / "payments" / "a.jsonl").write_text(json.dumps(obj) + "\n")
+    _load(land, wh)
+    ((amount, extra),) = _query(wh, "select amount, _extra from raw.payments")
+    assert (float(amount), json.loads(extra)) == (10.0, {"amount.x": "99"})
+
+
+# --- rejection messages never quote file content ----------------------------------------------
+
+SECRET_EMAIL = "alice.secret@example.com"
+SECRET_PASSWORD = "password=hunter2-s3cret"
+
+
+def _assert_no_secret(warehouse: Path, caplog, *secrets: str) -> None:
+    texts = _ledger_errors(warehouse) + [r.getMessage() for r in caplog.records]
+    for secret in secrets:
+        leaks = [t for t in texts if secret in t]
+        assert leaks == [], f"{secret!r} leaked into: {leaks}"
+
+
+def test_headerless_csv_names_contract_columns_only(land, wh, caplog):
+    caplog.set_level(logging.INFO)
+    (land / "payments" / "a.csv").write_text(
+        f"P1,I001,2025-02-01,{SECRET_EMAIL}\nP2,I002,2025-02-02,5\n"
+    )
+    result = _load(land, wh)["payments/a.csv"]
+    assert result.status == "rejected"
+    _assert_no_secret(wh, caplog, SECRET_EMAIL, "I001", "2025-02-01")
+    assert "missing required column(s) payment_id, invoice_id, paid_at, amount" in result.error
+    assert "4 other column(s)" in result.error
+    assert "header row missing" in result.error
+    assert any(
+        "payments/a.csv" in r.getMessage() and "missing required" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_missing_column_message_lists_found_contract_columns_and_counts_others(land, wh):
+    (land / "payments" / "a.csv").write_text(f"payment_id,invoice_id,{SECRET_EMAIL}\nP1,I1,x\n")
+    error = _load(land, wh)["payments/a.csv"].error
+    assert SECRET_EMAIL not in error
+    assert "missing required column(s) paid_at, amount" in error
+    assert "found payment_id, invoice_id" in error
+    assert "1 other column(s)" in error
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "reason"),
+    [
+        (  # too few fields on line 3; the next line holds a secret
+            f"{HEADER}\n{_csv_row('P1')}\nP2,{SECRET_EMAIL}\nP3,{SECRET_EMAIL},2025-01-01,1\n",
+            3,
+            "2 fields where the header has 4",
+        ),
+        (  # too many fields on line 2
+            f"{HEADER}\nP1,{SECRET_EMAIL},2025-01-01,1,{SECRET_EMAIL}\n",
+            2,
+            "5 fields where the header has 4",
+        ),
+        (  # a quote opened on line 2 never closes: DuckDB quotes every following row
+            f'{HEADER}\nP1,"I1,2025-01-01,1\nP2,{SECRET_EMAIL},2025-01-01,1\n',
+            2,
+            "unterminated quote",
+        ),
+    ],
+    ids=["too-few", "too-many", "unterminated-quote"],
+)
+def test_csv_parse_error_names_line_and_reason_without_values(
+    land, wh, caplog, content, line, reason
+):
+    caplog.set_level(logging.INFO)
+    (land / "payments" / "a.csv").write_text(content)
+    result = _load(land, wh)["payments/a.csv"]
+    assert result.status == "rejected"
+    assert f"line {line}" in result.error
+    assert reason in result.error
+    _assert_no_secret(wh, caplog, SECRET_EMAIL, "P1", "I1")
+
+
+def test_symlink_to_a_file_outside_the_landing_folder_is_refused_unread(land, wh, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    outside = tmp_path / "elsewhere" / "secrets.csv"
+    outside.parent.mkdir()
+    outside.write_text(f"{SECRET_PASSWORD}\n")
+    (land / "payments" / "link.csv").symlink_to(outside)
+    _write(land / "payments" / "ok.csv", "csv", ["P1"])
+    hashed: list[Path] = []
+    original = loader.file_sha256
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(loader, "file_sha256", lambda p: hashed.append(Path(p)) or original(p))
+    try:
+        results = _load(land, wh)
+    finally:
+        monkey.undo()
+    link = results["payments/link.csv"]
+    assert link.status == "rejected"
+    assert "outside the landing folder" in link.error
+    assert outside.resolve() not in [p.resolve() for p in hashed]  # never read, not even hashed
+    assert results["payments/ok.csv"].status == "loaded"
+    _assert_no_secret(wh, caplog, SECRET_PASSWORD, "hunter2")
+    # refused once; the next run skips it until the link changes
+    assert _load(land, wh, "run-2")["payments/link.csv"].status == "skipped"
+
+
+def test_symlink_to_a_folder_outside_the_landing_folder_is_refused(land, wh, tmp_path):
+    outside = tmp_path / "elsewhere"
+    _write(outside / "x.csv", "csv", ["P_OUTSIDE"])
+    (land / "payments" / "linked").symlink_to(outside, target_is_directory=True)
+    results = _load(land, wh)
+    assert results["payments/linked"].status == "rejected"
+    assert "outside the landing folder" in results["payments/linked"].error
+    assert _query(wh, "select count(*) from raw.payments") == [(0,)]
+
+
+def test_symlink_inside_the_landing_folder_is_followed(land, wh):
+    _write(land / "archive" / "x.csv", "csv", ["P_LINKED"])
+    (land / "payments" / "x.csv").symlink_to(land / "archive" / "x.csv")
+    assert _load(land, wh)["payments/x.csv"].status == "loaded"
+    assert _keys_by_file(wh) == {"payments/x.csv": {"P_LINKED"}}
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["GOOD", f'{{"payment_id": "{SECRET_EMAIL}"', "GOOD"], "line 2 is not valid JSON"),
+        (["GOOD", "", "  ", f"not json {SECRET_EMAIL}"], "line 4 is not valid JSON"),
+        (["GOOD", "", f'["{SECRET_EMAIL}"]', "oops"], "line 3 is not a JSON object"),
+        (["", f'{{"a": "{SECRET_EMAIL}", "a": "x"}}'], "line 2 repeats a key"),
+    ],
+    ids=["truncated", "after-blank-lines", "array", "repeated-key"],
+)
+def test_malformed_json_line_is_named_without_its_content(land, wh, caplog, lines, expected):
+    caplog.set_level(logging.INFO)
+    good = {"payment_id": "P1", "invoice_id": "I001", "paid_at": "2025-02-01", "amount": "10"}
+    text = "".join((json.dumps(good) if ln == "GOOD" else ln) + "\n" for ln in lines)
+    (land / "payments" / "a.jsonl").write_text(text)
+    result = _load(land, wh)["payments/a.jsonl"]
+    assert result.status == "rejected"
+    assert expected in result.error  # the file's line, blank lines counted
+    _assert_no_secret(wh, caplog, SECRET_EMAIL)
+
+
+# --- a CSV exported the wrong way gets a reason a person understands ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        (
+            b"payment_id;invoice_id;paid_at;amount\nP1;I1;2025-01-01;10\n",
+            ["semicolon-delimited", "comma-separated", "re-export"],
+        ),
+        (
+            b"payment_id\tinvoice_id\tpaid_at\tamount\nP1\tI1\t2025-01-01\t10\n",
+            ["tab-delimited", "comma-separated"],
+        ),
+        (
+            b"payment_id|invoice_id|paid_at|amount\nP1|I1|2025-01-01|10\n",
+            ["pipe-delimited", "comma-separated"],
+        ),
+        (
+            b"payment_id;invoice_id;paid_at;amount\nP1;I1;2025-01-01;10,50\n",
+            ["semicolon-delimited", "decimal comma"],
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ["not a CSV file: binary content"]),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", ["not a CSV file: binary content"]),
+        (
+            "payment_id,invoice_id,paid_at,amount\nP1,Ié1,2025-01-01,10\n".encode("latin-1"),
+            ["not UTF-8 text", "save it as UTF-8", "line 2"],
+        ),
+    ],
+    ids=["semicolon", "tab", "pipe", "decimal-comma", "png", "zip", "latin-1"],
+)
+def test_unreadable_csv_gets_a_one_line_reason(land, wh, content, fragments):
+    (land / "payments" / "a.csv").write_bytes(content)
+    result = _load(land, wh)["payments/a.csv"]
+    assert result.status == "rejected"
+    for fragment in fragments:
+        assert fragment in result.error
+    assert "\n" not in result.error
+    assert "I1" not in result.error and "2025-01-01" not in result.error
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("payment_id,invoice_id,paid_at,amount", ","),
+        ("payment_id;invoice_id;paid_at;amount", ";"),
+        ("payment_id\tinvoice_id\tpaid_at\tamount", "\t"),
+        ("payment_id|invoice_id|paid_at|amount", "|"),
+        ('"a;b",c', ","),  # a delimiter inside a quoted name does not count
+        ("payment_id", None),
+    ],
+)
+def test_detect_delimiter_reads_the_header_line(header, expected):
+    from orchestration.ingest.reader import detect_delimiter
+
+    assert detect_delimiter(header) == expected

@@ -189,11 +189,11 @@ def test_timestamps_with_offsets_are_stored_in_utc(landing, warehouse):
 @pytest.mark.parametrize(
     ("name", "content", "error_fragment"),
     [
-        ("garbage.csv", b"\x00\x01\x02\xff\xfe binary", "not utf-8 encoded"),
+        ("garbage.csv", b"\x00\x01\x02\xff\xfe binary", "not a CSV file: binary content"),
         (
             "semicolons.csv",
             b"invoice_id;customer_id;issued_at;due_at;amount\nI1;C1;2025-01-01;2025-01-02;5\n",
-            "missing required column",
+            "looks semicolon-delimited",
         ),
         ("header_only.csv", b"invoice_id,customer_id,issued_at,due_at,amount\n", "no data rows"),
         ("empty.csv", b"", "empty file"),
@@ -202,7 +202,7 @@ def test_timestamps_with_offsets_are_stored_in_utc(landing, warehouse):
             "invoice_id,customer_id,issued_at,due_at,amount\nI\xe91,C1,2025-01-01,2025-01-02,5\n".encode(
                 "latin-1"
             ),
-            "not utf-8 encoded",
+            "not UTF-8 text",
         ),
         ("bad.jsonl", b'{"invoice_id": "I1"}\nnot json\n', "not a readable jsonl file"),
         ("notes.txt", b"hello", "unsupported file type"),

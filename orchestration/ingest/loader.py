@@ -2,16 +2,18 @@
 
 A file is loaded when its content differs from its path's latest ledger entry: a changed file
 is a new version, even when it changes back to an earlier content. Each file is loaded in its
-own transaction: its raw rows, its quarantined rows and its ledger row commit together or
-not at all, so a crash mid-file leaves nothing behind and the next run loads the file again.
-A file that cannot be read (bad format, a required column missing, empty) is rejected whole:
-its ledger row says why, no row of it is loaded, and the other files still load.
+own transaction: its raw rows, its quarantined rows and its ledger row commit together or not
+at all, so a crash mid-file leaves nothing behind and the next run loads the file again.
+A file whose content breaks the contract (bad format, a required column missing, empty) is
+rejected whole: its ledger row says why, no row of it is loaded, the other files still load,
+and it stays rejected until it changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +21,10 @@ import duckdb
 
 from orchestration.contract import FILE_FORMATS, SOURCES, SOURCES_BY_NAME, Source
 from orchestration.ingest import validate as v
+from orchestration.ingest.reader import FileRejected, read_into_temp
 from orchestration.ingest.schema import ensure_schema
 
 log = logging.getLogger(__name__)
-
-
-class FileRejected(Exception):
-    """The whole file breaks the contract; the message names what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -48,113 +47,114 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
 def landing_files(landing_dir: Path, source: Source) -> list[Path]:
-    """Every file of a source, in lexicographic order of its path: the load order."""
+    """Every file of a source, in lexicographic order of its path: the load order.
+
+    Symbolic links inside the landing folder are followed (each real folder once, so a link
+    loop ends); a link leading outside it, or a broken one, is listed itself, unfollowed, so
+    the loader can refuse it with a reason instead of skipping it silently."""
+    root = landing_dir.resolve()
     folder = landing_dir / source.name
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root):
+        return [folder]
     if not folder.is_dir():
         return []
-    files = [
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(landing_dir).as_posix())
+    found: list[Path] = []
+    walked: set[Path] = set()
+
+    def walk(directory: Path) -> None:
+        walked.add(directory.resolve())
+        for entry in os.scandir(directory):
+            path = Path(entry.path)
+            if _hidden(entry.name):
+                continue
+            if entry.is_symlink() and (
+                not path.exists() or not path.resolve().is_relative_to(root)
+            ):
+                found.append(path)
+            elif entry.is_dir():
+                if path.resolve() not in walked:
+                    walk(path)
+            elif entry.is_file():
+                found.append(path)
+
+    walk(folder)
+    return sorted(found, key=lambda p: p.relative_to(landing_dir).as_posix())
 
 
-def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]:
-    """Read a file into temp table _landing: _rn (1-based data row) plus every column as text.
-    Returns the file's column names (lower-cased, trimmed)."""
-    p = v._lit(str(path))
-    if path.stat().st_size == 0:
-        raise FileRejected("empty file: no header row and no data")
-    if fmt == "csv":
-        # The contract fixes the dialect: comma, double quotes, a header row. A file written
-        # with another delimiter then shows up as one wide column and is rejected for its
-        # missing columns, instead of being guessed into a different shape.
-        reader = (
-            f"read_csv({p}, header = true, delim = ',', quote = '\"', escape = '\"',"
-            " all_varchar = true, strict_mode = true, null_padding = false)"
-        )
-        con.execute(f"create or replace temp table _read as select * from {reader}")
-    elif fmt == "parquet":
-        con.execute(f"create or replace temp table _read as select * from read_parquet({p})")
-    else:  # JSON Lines: one object per line; keys become columns, values text
-        con.execute(
-            "create or replace temp table _objs as select row_number() over () as _rn, json"
-            f" from read_ndjson_objects({p})"
-        )
-        bad = con.execute(
-            "select min(_rn) from _objs where json_type(json) <> 'OBJECT'"
-        ).fetchone()[0]
-        if bad is not None:
-            raise FileRejected(f"line {bad} is not a JSON object")
-        keys = [
-            r[0]
-            for r in con.execute(
-                "select distinct unnest(json_keys(json)) as k from _objs order by k"
-            ).fetchall()
-        ]
-        cols = ", ".join(
-            f"json_extract_string(json, {v._lit('$.' + k)}) as {v._q(k)}" for k in keys
-        )
-        con.execute(
-            f"create or replace temp table _read as select {cols or 'null as _none'} from _objs"
-            " order by _rn"
-        )
-    names = [r[0] for r in con.execute("describe _read").fetchall()]
-    normalized = [n.strip().lower() for n in names]
-    if len(set(normalized)) != len(normalized):
-        raise FileRejected(f"duplicate column names in header: {names}")
-    projection = ", ".join(
-        f"cast({v._q(orig)} as varchar) as {v._q(norm)}"
-        for orig, norm in zip(names, normalized, strict=True)
+def _stage_landing(con: duckdb.DuckDBPyConnection, source: Source, names: list[str]) -> None:
+    """Temp table _landing from _read: every contract column under its own name (null when the
+    file lacks it), the other columns kept by position (_c<i>), so no file column can collide
+    with a contract column or with Pulse's own columns."""
+    position = {n: i for i, n in enumerate(names)}
+    contract = ", ".join(
+        f"_c{position[c]} as {v._q(c)}" if c in position else f"null::varchar as {v._q(c)}"
+        for c in source.column_names
     )
+    others = "".join(f", _c{i}" for i, n in enumerate(names) if n not in source.column_names)
     con.execute(
-        f"create or replace temp table _landing as select row_number() over () as _rn,"
-        f" {projection} from _read"
+        f"create or replace temp table _landing as select _rn, {contract}{others} from _read"
     )
-    return normalized
 
 
-def _reader_error(exc: duckdb.Error) -> str:
-    """DuckDB's first lines say what is wrong; the rest is a dump of reader options."""
-    lines = [ln.strip() for ln in str(exc).splitlines()]
-    head = lines[: lines.index("") if "" in lines else len(lines)]
-    return " ".join(head)[:500]
-
-
-def _check_columns(source: Source, columns: list[str], rows: int) -> None:
-    missing = [c for c in source.required_columns if c not in columns]
-    if missing:
-        raise FileRejected(
-            f"missing required column(s) {', '.join(missing)};"
-            f" found columns: {', '.join(repr(c)[1:-1] for c in columns)[:300]}"
+def _check_columns(source: Source, names: list[str], rows: int, fmt: str) -> None:
+    """The column names against the contract. The message names contract columns only and
+    counts the others: in a CSV file without a header row, the 'names' are the first row's
+    values."""
+    contract = set(source.column_names)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        named = [n for n in repeated if n in contract]
+        others = len(repeated) - len(named)
+        parts = ([", ".join(named)] if named else []) + (
+            [f"{others} other column name(s)"] if others else []
         )
+        raise FileRejected(
+            f"column name(s) repeated (names are trimmed and lower-cased): {' and '.join(parts)}"
+        )
+    missing = [c for c in source.required_columns if c not in names]
+    if missing:
+        found = [c for c in source.column_names if c in names]
+        others = len(names) - len(found)
+        message = f"missing required column(s) {', '.join(missing)}; found "
+        message += ", ".join(found) if found else "none of the contract's columns"
+        message += f" and {others} other column(s)" if others else ""
+        if found:
+            hint = "check the spelling of the column names"
+        else:
+            hint = "is the header row missing?" if fmt == "csv" else "is it another source's file?"
+        raise FileRejected(f"{message} ({hint})")
     if rows == 0:
         raise FileRejected("no data rows (a header only)")
 
 
+def _json_object(pairs: list[tuple[str, str]]) -> str:
+    """SQL for a JSON object text of (key, column) pairs; null when there are none. Any key
+    is kept as it is, an empty one too (a struct literal would rename that one)."""
+    if not pairs:
+        return "null::varchar"
+    return "json_object(" + ", ".join(f"{v._lit(k)}, {col}" for k, col in pairs) + ")::varchar"
+
+
 def _load_checked_rows(
-    con: duckdb.DuckDBPyConnection, source: Source, columns: list[str], file_id: int, rel: str
+    con: duckdb.DuckDBPyConnection, source: Source, names: list[str], file_id: int, rel: str
 ) -> tuple[int, int, int]:
-    # Contract columns absent from the file (optional ones) read as null.
-    present = set(columns)
-    fill = ", ".join(f"null::varchar as {v._q(c)}" for c in source.column_names if c not in present)
-    extras = [c for c in columns if c not in set(source.column_names)]
-    extra_json = (
-        "to_json({" + ", ".join(f"{v._lit(c)}: {v._q(c)}" for c in extras) + "})::varchar"
-        if extras
-        else "null::varchar"
+    contract = set(source.column_names)
+    column = [v._q(n) if n in contract else f"_c{i}" for i, n in enumerate(names)]
+    extra_json = _json_object(
+        [(n, col) for n, col in zip(names, column, strict=True) if n not in contract]
     )
-    record_json = (
-        "to_json({" + ", ".join(f"{v._lit(c)}: {v._q(c)}" for c in columns) + "})::varchar"
-    )
+    record_json = _json_object(list(zip(names, column, strict=True)))
     con.execute(
         f"""create or replace temp table _checked as
         select _rn, {v.reasons_expression(source)} as _reasons,
                {v.primary_key_expression(source)} as _pk,
                {extra_json} as _extra, *
-        from (select *{", " + fill if fill else ""} from _landing)"""
+        from _landing"""
     )
     typed = ", ".join(v.typed_expression(c) for c in source.columns)
     con.execute(
@@ -216,45 +216,93 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
     )
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, path: Path, run_id: str
+@dataclass(frozen=True)
+class _Version:
+    """One file version: what identifies it in the ledger, and what to read (if anything)."""
+
+    size: int
+    sha: str
+    real: Path | None = None  # the file to read, all symbolic links resolved
+    refusal: str | None = None  # why it is refused unread
+
+
+def _symlink_refusal(landing_dir: Path, path: Path) -> str | None:
+    """Why a path reached through a symbolic link is refused, or None when it may be read.
+    Resolving a link reads no content: a target outside the landing folder is never opened."""
+    real = path.resolve()
+    if not real.is_relative_to(landing_dir.resolve()):
+        kind = "folder" if real.is_dir() else "file"
+        return (
+            f"a symbolic link to a {kind} outside the landing folder: refused, not read"
+            " (copy the file into the landing folder instead)"
+        )
+    if path.is_symlink() and not path.exists():
+        return "a broken symbolic link: its target does not exist"
+    return None
+
+
+def _version(landing_dir: Path, path: Path) -> _Version:
+    refusal = _symlink_refusal(landing_dir, path)
+    if refusal is not None:
+        # A refused link is identified by its target, so pointing it elsewhere is a new version.
+        target = hashlib.sha256(b"symlink:" + str(path.resolve()).encode()).hexdigest()
+        return _Version(0, target, refusal=refusal)
+    real = path.resolve()
+    return _Version(real.stat().st_size, file_sha256(real), real=real)
+
+
+def _load_version(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    rel: str,
+    fmt: str | None,
+    version: _Version,
+    run_id: str,
 ) -> FileResult:
-    rel = path.relative_to(landing_dir).as_posix()
-    size = path.stat().st_size
-    sha = file_sha256(path)
-    if _already_seen(con, source.name, rel, sha):
-        return FileResult(source.name, rel, "skipped")
-    fmt = FILE_FORMATS.get(path.suffix.lower())
+    """Load one new file version in one transaction: raw rows, quarantine and ledger row."""
     file_id = con.execute("select nextval('pulse_meta.file_id_seq')").fetchone()[0]
     con.execute("begin transaction")
     try:
+        if version.refusal is not None:
+            raise FileRejected(version.refusal)
         if fmt is None:
             raise FileRejected(
-                f"unsupported file type {path.suffix!r}; expected one of "
+                f"unsupported file type {Path(rel).suffix!r}; expected one of "
                 + ", ".join(sorted(FILE_FORMATS))
             )
-        try:
-            columns = _read_into_temp(con, path, fmt)
-        except duckdb.Error as exc:
-            raise FileRejected(f"not a readable {fmt} file: {_reader_error(exc)}") from exc
-        rows = con.execute("select count(*) from _landing").fetchone()[0]
-        _check_columns(source, columns, rows)
-        read, loaded, quarantined = _load_checked_rows(con, source, columns, file_id, rel)
+        names = [n.strip().lower() for n in read_into_temp(con, version.real, fmt)]
+        rows = con.execute("select count(*) from _read").fetchone()[0]
+        _check_columns(source, names, rows, fmt)
+        _stage_landing(con, source, names)
+        read, loaded, quarantined = _load_checked_rows(con, source, names, file_id, rel)
         result = FileResult(source.name, rel, "loaded", read, loaded, quarantined, None, file_id)
-        _record(con, file_id, run_id, source.name, rel, fmt, size, sha, result)
+        _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
         con.execute("commit")
-        log.info("loaded %s: %d rows, %d quarantined", rel, loaded, quarantined)
     except FileRejected as exc:
         con.execute("rollback")
         result = FileResult(source.name, rel, "rejected", error=str(exc), file_id=file_id)
         log.error("rejected %s: %s", rel, exc)
         con.execute("begin transaction")
-        _record(con, file_id, run_id, source.name, rel, fmt, size, sha, result)
+        _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
         con.execute("commit")
+        return result
     except BaseException:
         con.execute("rollback")
         raise
+    log.info("loaded %s: %d rows, %d quarantined", rel, loaded, quarantined)
     return result
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, path: Path, run_id: str
+) -> FileResult:
+    """Load one landing file unless its latest version is already in the ledger."""
+    rel = path.relative_to(landing_dir).as_posix()
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    version = _version(landing_dir, path)
+    if _already_seen(con, source.name, rel, version.sha):
+        return FileResult(source.name, rel, "skipped")
+    return _load_version(con, source, rel, fmt, version, run_id)
 
 
 def load_source(
