@@ -4,6 +4,7 @@ CSV files a person exported the wrong way."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -156,6 +157,142 @@ def test_unchanged_file_is_still_skipped_after_a_round_trip(land, wh):
     path.write_text(f"{HEADER}\n{_csv_row('P1', '10')}\n")
     _load(land, wh, "run-1")
     assert _load(land, wh, "run-2")["payments/2025-02.csv"].status == "skipped"
+
+
+# --- transient failures are retried; a rejection is not ---------------------------------------
+
+TRANSIENT = [
+    duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 64.0 MiB"),
+    duckdb.IOException('IO Error: Could not set lock on file "/x/pulse.duckdb"'),
+    OSError(errno.EIO, "Input/output error"),
+]
+
+
+def _fail_once(monkeypatch, name: str, exc: BaseException) -> list[int]:
+    """Make loader.<name> raise `exc` on its first call only; returns the call counter."""
+    original = getattr(loader, name)
+    calls = [0]
+
+    def flaky(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 1:
+            raise exc
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loader, name, flaky)
+    return calls
+
+
+@pytest.mark.parametrize("exc", TRANSIENT, ids=lambda e: type(e).__name__)
+def test_transient_failure_is_recorded_as_failed_and_retried(land, wh, monkeypatch, exc):
+    _write(land / "payments" / "a.csv", "csv", ["P1"])
+    _write(land / "payments" / "b.csv", "csv", ["P2"])
+    _fail_once(monkeypatch, "_load_checked_rows", exc)
+    first = _load(land, wh)
+    assert first["payments/a.csv"].status == "failed"
+    assert "retried" in first["payments/a.csv"].error
+    assert first["payments/b.csv"].status == "loaded"  # the other file still loads
+    assert _query(wh, "select status from pulse_meta.load_ledger order by file_id") == [
+        ("failed",),
+        ("loaded",),
+    ]
+    second = _load(land, wh, "run-2")
+    assert second["payments/a.csv"].status == "loaded"
+    assert second["payments/b.csv"].status == "skipped"
+    assert _keys_by_file(wh) == {"payments/a.csv": {"P1"}, "payments/b.csv": {"P2"}}
+
+
+def test_failure_while_reading_the_landing_file_is_retried(land, wh, monkeypatch):
+    _write(land / "payments" / "a.csv", "csv", ["P1"])
+    _fail_once(monkeypatch, "file_sha256", OSError(errno.EIO, "Input/output error"))
+    assert _load(land, wh)["payments/a.csv"].status == "failed"
+    assert _load(land, wh, "run-2")["payments/a.csv"].status == "loaded"
+
+
+def test_rejected_file_is_not_retried_until_it_changes(land, wh):
+    path = land / "payments" / "a.csv"
+    path.write_text("payment_id\nP1\n")
+    assert _load(land, wh)["payments/a.csv"].status == "rejected"
+    assert _load(land, wh, "run-2")["payments/a.csv"].status == "skipped"
+    _write(path, "csv", ["P1"])
+    assert _load(land, wh, "run-3")["payments/a.csv"].status == "loaded"
+
+
+class _RollbackRaises:
+    """A connection whose ROLLBACK rolls back, then reports an error (as DuckDB does when the
+    disk is full or the database was invalidated)."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def execute(self, sql, *args):
+        if sql.strip().lower() == "rollback":
+            self._con.execute(sql)
+            raise duckdb.TransactionException("TransactionContext Error: cannot rollback")
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+DISK_FULL = [
+    duckdb.IOException(
+        'IO Error: Could not write file "/x/pulse.duckdb.wal": No space left on device'
+    ),
+    OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+]
+
+
+@pytest.mark.parametrize("exc", DISK_FULL, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("rollback_raises", [False, True], ids=["rollback-ok", "rollback-raises"])
+def test_disk_full_is_named_even_when_rollback_fails(
+    land, wh, monkeypatch, caplog, exc, rollback_raises
+):
+    _write(land / "payments" / "a.csv", "csv", ["P1"])
+    _write(land / "payments" / "b.csv", "csv", ["P2"])
+    _fail_once(monkeypatch, "_load_checked_rows", exc)
+    caplog.set_level(logging.INFO)
+    with connect_writer(wh) as con:
+        results = _load(land, wh, con=_RollbackRaises(con) if rollback_raises else con)
+    failed = results["payments/a.csv"]
+    assert failed.status == "failed"
+    assert "no space left on device" in failed.error
+    assert results["payments/b.csv"].status == "loaded"
+    ((error,),) = _query(
+        wh, "select error from pulse_meta.load_ledger where file_path = 'payments/a.csv'"
+    )
+    assert "no space left on device" in error
+    logged = [r.getMessage() for r in caplog.records if "payments/a.csv" in r.getMessage()]
+    assert any("no space left on device" in m for m in logged)
+    assert _load(land, wh, "run-2")["payments/a.csv"].status == "loaded"
+
+
+def test_ingestion_asset_fails_naming_the_failed_file_and_the_next_run_retries(
+    land, wh, monkeypatch
+):
+    from dagster import materialize
+
+    from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.resources import PulseSettings
+
+    (asset,) = [a for a in ingestion_assets if a.key.path == ["raw", "payments"]]
+    _write(land / "payments" / "a.csv", "csv", ["P1"])
+    _write(land / "payments" / "b.csv", "csv", ["P2"])
+    monkeypatch.setenv("PULSE_LANDING_DIR", str(land))
+    monkeypatch.setenv("PULSE_WAREHOUSE", str(wh))
+    _fail_once(monkeypatch, "_load_checked_rows", DISK_FULL[0])
+    first = materialize([asset], resources={"pulse": PulseSettings()}, raise_on_error=False)
+    assert not first.success
+    (failure,) = first.get_step_failure_events()
+    message = failure.event_specific_data.error.message
+    assert "payments/a.csv" in message
+    assert "no space left on device" in message
+    assert "retried" in message
+    assert "payments/b.csv" not in message
+    assert _keys_by_file(wh) == {"payments/b.csv": {"P2"}}  # the other file still loaded
+    second = materialize([asset], resources={"pulse": PulseSettings()})
+    assert second.success
+    assert _keys_by_file(wh) == {"payments/a.csv": {"P1"}, "payments/b.csv": {"P2"}}
 
 
 # --- JSON keys keep their values whatever their names -----------------------------------------

@@ -1,8 +1,16 @@
 """One ingestion asset per landing source: landing files -> raw.<source>."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from orchestration.contract import SOURCES, Source
+from orchestration.ingest.failures import RETRY_NOTE
 from orchestration.ingest.loader import load_source
 from orchestration.resources import PulseSettings
 from orchestration.warehouse import connect_writer
@@ -28,6 +36,16 @@ def _files_table(results) -> str:
     return "\n".join(rows)
 
 
+def _failure_description(source_name: str, failed) -> str:
+    """A failed file fails the step, so nothing downstream is built or published from an
+    incomplete load (the last good serving copy stays); the next run retries the file."""
+    files = "; ".join(f"{r.file_path} ({(r.error or '').removeprefix(RETRY_NOTE)})" for r in failed)
+    return (
+        f"{len(failed)} file(s) of {source_name} could not be loaded; they will be retried on"
+        f" the next run, and nothing downstream is built or published until then: {files}"
+    )
+
+
 def build_ingestion_asset(source: Source):
     @asset(
         key=raw_asset_key(source.name),
@@ -41,11 +59,18 @@ def build_ingestion_asset(source: Source):
         cfg = pulse.get()
         with connect_writer(cfg.warehouse) as con:
             results = load_source(con, cfg.landing_dir, source.name, context.run.run_id)
+            new = [r for r in results if r.status != "skipped"]
+            for r in new:
+                if r.status in ("rejected", "failed"):
+                    context.log.error(f"{r.status} {r.file_path}: {r.error}")
+            failed = [r for r in new if r.status == "failed"]
+            if failed:
+                raise Failure(
+                    description=_failure_description(source.name, failed),
+                    metadata={"files": MetadataValue.md(_files_table(new))},
+                )
             total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
-        new = [r for r in results if r.status != "skipped"]
         rejected = [r for r in new if r.status == "rejected"]
-        for r in rejected:
-            context.log.error(f"rejected {r.file_path}: {r.error}")
         return MaterializeResult(
             metadata={
                 "files_new": len(new),

@@ -6,7 +6,8 @@ own transaction: its raw rows, its quarantined rows and its ledger row commit to
 at all, so a crash mid-file leaves nothing behind and the next run loads the file again.
 A file whose content breaks the contract (bad format, a required column missing, empty) is
 rejected whole: its ledger row says why, no row of it is loaded, the other files still load,
-and it stays rejected until it changes.
+and it stays rejected until it changes. A file that could not be processed (memory, disk, a
+lock, an I/O error) is recorded as failed and retried on the next run.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
 from orchestration.contract import FILE_FORMATS, SOURCES, SOURCES_BY_NAME, Source
 from orchestration.ingest import validate as v
+from orchestration.ingest.failures import failure_message, failure_reason
 from orchestration.ingest.reader import FileRejected, read_into_temp
 from orchestration.ingest.schema import ensure_schema
 
@@ -31,7 +33,9 @@ log = logging.getLogger(__name__)
 class FileResult:
     source: str
     file_path: str
-    status: str  # loaded | rejected | skipped (already loaded in an earlier run)
+    # loaded | rejected (the content breaks the contract; stands until the file changes)
+    # | failed (could not be processed; retried on the next run) | skipped (seen before)
+    status: str
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -185,14 +189,14 @@ def _load_checked_rows(
 
 
 def _already_seen(con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str) -> bool:
-    """The path's latest ledger entry holds this content. Only the latest counts: content that
-    returns to an earlier version (A, B, A) is a new delivery."""
+    """The path's latest ledger entry holds this content and did not fail. Only the latest
+    counts: content that returns to an earlier version (A, B, A) is a new delivery."""
     latest = con.execute(
-        "select content_hash from pulse_meta.load_ledger"
+        "select content_hash, status from pulse_meta.load_ledger"
         " where source = ? and file_path = ? order by file_id desc limit 1",
         [source, rel],
     ).fetchone()
-    return latest is not None and latest[0] == sha
+    return latest is not None and latest[0] == sha and latest[1] != "failed"
 
 
 def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResult) -> None:
@@ -214,6 +218,14 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
             result.rows_quarantined,
         ],
     )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, rel: str) -> None:
+    """Roll back without ever replacing the error being handled by the rollback's own."""
+    try:
+        con.execute("rollback")
+    except Exception as exc:
+        log.warning("rollback after %s also failed: %s", rel, failure_reason(exc))
 
 
 @dataclass(frozen=True)
@@ -251,6 +263,34 @@ def _version(landing_dir: Path, path: Path) -> _Version:
     return _Version(real.stat().st_size, file_sha256(real), real=real)
 
 
+def _conclude(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    rel: str,
+    fmt: str | None,
+    version: _Version | None,
+    result: FileResult,
+) -> FileResult:
+    """Log and record a rejection or a failure in its own transaction. If even that fails,
+    the file is reported failed (nothing in the ledger, so the next run retries it)."""
+    log.error("%s %s: %s", result.status, rel, result.error)
+    size, sha = (version.size, version.sha) if version else (0, "")
+    try:
+        file_id = result.file_id
+        if file_id is None:
+            file_id = con.execute("select nextval('pulse_meta.file_id_seq')").fetchone()[0]
+        con.execute("begin transaction")
+        _record(con, file_id, run_id, result.source, rel, fmt, size, sha, result)
+        con.execute("commit")
+    except Exception as exc:
+        _rollback(con, rel)
+        log.error("could not record %s in the load ledger: %s", rel, failure_reason(exc))
+        if result.status == "failed":
+            return replace(result, file_id=None)
+        return FileResult(result.source, rel, "failed", error=failure_message(exc))
+    return replace(result, file_id=file_id)
+
+
 def _load_version(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -279,15 +319,15 @@ def _load_version(
         _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
         con.execute("commit")
     except FileRejected as exc:
-        con.execute("rollback")
-        result = FileResult(source.name, rel, "rejected", error=str(exc), file_id=file_id)
-        log.error("rejected %s: %s", rel, exc)
-        con.execute("begin transaction")
-        _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
-        con.execute("commit")
-        return result
+        _rollback(con, rel)
+        rejected = FileResult(source.name, rel, "rejected", error=str(exc), file_id=file_id)
+        return _conclude(con, run_id, rel, fmt, version, rejected)
+    except Exception as exc:
+        _rollback(con, rel)
+        failed = FileResult(source.name, rel, "failed", error=failure_message(exc), file_id=file_id)
+        return _conclude(con, run_id, rel, fmt, version, failed)
     except BaseException:
-        con.execute("rollback")
+        _rollback(con, rel)
         raise
     log.info("loaded %s: %d rows, %d quarantined", rel, loaded, quarantined)
     return result
@@ -296,13 +336,20 @@ def _load_version(
 def load_file(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, path: Path, run_id: str
 ) -> FileResult:
-    """Load one landing file unless its latest version is already in the ledger."""
+    """Load one landing file unless its latest version is already in the ledger. A rejection
+    (the content breaks the contract) stands until the file changes; a failure (memory, disk,
+    locks, I/O) is recorded and retried on the next run."""
     rel = path.relative_to(landing_dir).as_posix()
     fmt = FILE_FORMATS.get(path.suffix.lower())
-    version = _version(landing_dir, path)
-    if _already_seen(con, source.name, rel, version.sha):
-        return FileResult(source.name, rel, "skipped")
-    return _load_version(con, source, rel, fmt, version, run_id)
+    version = None
+    try:
+        version = _version(landing_dir, path)
+        if _already_seen(con, source.name, rel, version.sha):
+            return FileResult(source.name, rel, "skipped")
+        return _load_version(con, source, rel, fmt, version, run_id)
+    except Exception as exc:  # the file could not be looked at, or the ledger not asked
+        failed = FileResult(source.name, rel, "failed", error=failure_message(exc))
+        return _conclude(con, run_id, rel, fmt, version, failed)
 
 
 def load_source(

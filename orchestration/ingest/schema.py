@@ -2,7 +2,7 @@
 
 raw.<source>: append-only; every loaded row version with its lineage (_file_id, _row_number).
 Staging de-duplicates (latest file wins), so a re-export never double counts.
-pulse_meta.load_ledger: one row per file version seen (loaded or rejected).
+pulse_meta.load_ledger: one row per file version seen (loaded, rejected or failed).
 pulse_meta.quarantine: one row per input row that broke the contract.
 """
 
@@ -46,8 +46,8 @@ META_DDL = (
         file_format varchar,
         file_size bigint not null,
         content_hash varchar not null,  -- sha256 of the bytes
-        status varchar not null,         -- loaded | rejected
-        error varchar,                   -- why a rejected file was rejected
+        status varchar not null,         -- loaded | rejected | failed (retried next run)
+        error varchar,                   -- why it was rejected or failed; never a cell value
         rows_read bigint not null,
         rows_loaded bigint not null,
         rows_quarantined bigint not null,
