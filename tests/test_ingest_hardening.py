@@ -426,6 +426,30 @@ def test_symlink_to_a_folder_outside_the_landing_folder_is_refused(land, wh, tmp
     assert _query(wh, "select count(*) from raw.payments") == [(0,)]
 
 
+def test_source_folder_linked_outside_the_landing_folder_is_refused(tmp_path, wh):
+    land = tmp_path / "landing"
+    land.mkdir()
+    outside = tmp_path / "elsewhere"
+    _write(outside / "x.csv", "csv", ["P_OUTSIDE"])
+    (land / "payments").symlink_to(outside, target_is_directory=True)
+    results = _load(land, wh)
+    assert list(results) == ["payments"]
+    assert results["payments"].status == "rejected"
+    assert "outside the landing folder" in results["payments"].error
+    assert _query(wh, "select count(*) from raw.payments") == [(0,)]
+
+
+def test_broken_symlink_is_rejected_not_ignored(land, wh):
+    (land / "payments" / "gone.csv").symlink_to(land / "payments" / "missing.csv")
+    result = _load(land, wh)["payments/gone.csv"]
+    assert result.status == "rejected"
+    assert "broken symbolic link" in result.error
+    # once its target exists, the link is a new version and loads
+    _write(land / "payments" / "missing.csv", "csv", ["P1"])
+    again = _load(land, wh, "run-2")
+    assert again["payments/gone.csv"].status == "loaded"
+
+
 def test_symlink_inside_the_landing_folder_is_followed(land, wh):
     _write(land / "archive" / "x.csv", "csv", ["P_LINKED"])
     (land / "payments" / "x.csv").symlink_to(land / "archive" / "x.csv")
