@@ -1637,6 +1637,7 @@ def write_pdf(
         raise RuntimeError(
             f"chromium --print-to-pdf failed ({proc.returncode}): {proc.stderr[-500:]}"
         )
+    os.chmod(tmp, 0o666 & ~_umask())  # as any new file: Chromium picks its own mode
     os.replace(tmp, pdf_path)
     return pdf_path
 
