@@ -27,17 +27,58 @@ def run_pipeline() -> bool:
     result = defs.resolve_job_def("pulse_refresh").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
+    for line in ignored_lines(result) + failure_lines(result) + check_lines(result):
+        print(line)
+    return result.success
+
+
+def ignored_lines(result) -> list[str]:
+    """What the landing folder holds that Pulse did not load, from the preflight's metadata."""
+    materializations = result.asset_materializations_for_node("landing")
+    if not materializations:
+        return []
+    metadata = materializations[-1].metadata
+    entries = metadata["ignored_entries"].value if "ignored_entries" in metadata else []
+    landing = metadata["landing_dir"].value if "landing_dir" in metadata else ""
+    return [f"ignored {e['path']} in {landing}: {e['reason']}" for e in entries]
+
+
+def failure_lines(result) -> list[str]:
+    """Why each failed step failed, in one line (the traceback is in the Dagster UI)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        # a user error is wrapped in Dagster's step-execution error: report the user's
+        while error is not None and error.cause is not None:
+            error = error.cause
+        lines.append(f"step {event.step_key} failed: {_error_line(error)}")
+    return lines
+
+
+def _error_line(error) -> str:
+    """'<Class>: <first line>' of a serialized error; a dagster Failure by its description."""
+    if error is None or not error.message.strip():
+        return "see the Dagster UI"
+    first = error.message.strip().splitlines()[0]
+    qualified, sep, text = first.partition(": ")
+    if sep and qualified.endswith(error.cls_name):
+        return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
+    return first
+
+
+def check_lines(result) -> list[str]:
+    lines = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             failed = evaluation.metadata.get("failed_errors") or evaluation.metadata.get(
                 "failed_warnings"
             )
-            print(
+            lines.append(
                 f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}:"
                 f" {evaluation.severity.value}"
                 + (f" ({failed.value})" if failed is not None else "")
             )
-    return result.success
+    return lines
 
 
 def _has_dagster_home() -> bool:

@@ -117,7 +117,8 @@ create table rpt_customers_needing_attention as select * from (values
     mrr_at_risk, is_unhealthy, has_dropped, is_below_floor, reason);
 create table rpt_load_files as select * from (values
     (1, 'inv<script>', 'inv<script>/a.csv', 'csv', 1, 'rejected', '<script>x</script>',
-     0, 0, 0, 0, true)
+     0, 0, 0, 0, true),
+    (2, '<i>x', '<i>x/', null, 0, 'ignored', 'unknown source folder <u>', 0, 0, 0, 0, true)
 ) as t(file_id, source_name, file_path, file_format, file_size_bytes, status, error,
     rows_read, rows_loaded, rows_quarantined, rows_quarantined_resolved, is_reconciled);
 """
@@ -129,9 +130,11 @@ def test_html_report_escapes_text(tmp_path):
     con.execute(REPORT_SQL)
     con.close()
     html = render_html(load_report_data(db), None)
-    assert "<img src=x" not in html and "<script>" not in html and "<b>why" not in html
+    for raw in ("<img src=x", "<script>", "<b>why", "<i>x", "<u>"):
+        assert raw not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "&lt;i&gt;x/" in html and "unknown source folder &lt;u&gt;" in html
 
 
 # -- umask ------------------------------------------------------------------------------

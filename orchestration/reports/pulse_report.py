@@ -1218,6 +1218,11 @@ def _section_backtest(data: ReportData) -> str:
 def _section_quality(data: ReportData, checks: Sequence[CheckResult] | None) -> str:
     parts = []
     files = data.get("rpt_load_files")
+    ignored = None
+    if files is not None:
+        # entries at the landing root Pulse does not load: listed apart, not counted as files
+        is_ignored = files["status"] == "ignored"
+        files, ignored = files[~is_ignored], files[is_ignored]
     if files is None:
         parts.append(_note("The mart rpt_load_files is not in this serving copy."))
     elif len(files) == 0:
@@ -1293,6 +1298,18 @@ def _section_quality(data: ReportData, checks: Sequence[CheckResult] | None) -> 
                     tid="rejected-table",
                 )
             )
+    if ignored is not None and len(ignored):
+        parts.append("<h3>Ignored in the landing folder (not loaded)</h3>")
+        parts.append(
+            _table(
+                ["Path", "Why"],
+                [
+                    [_e(r["file_path"]), _e(_py(r.get("error")) or "")]
+                    for _, r in ignored.sort_values("file_path").iterrows()
+                ],
+                tid="ignored-table",
+            )
+        )
     q = data.quarantine_by_reason
     if q is None:
         parts.append(_note("The mart rpt_quarantine is not in this serving copy."))
