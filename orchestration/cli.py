@@ -16,6 +16,7 @@ from dagster import DagsterInstance
 from orchestration.config import settings
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
+from orchestration.warehouse import connect_reader, lock_holder
 
 
 def run_pipeline() -> bool:
@@ -97,26 +98,9 @@ def _fetch(con, sql: str):
 def summary() -> str:
     cfg = settings()
     lines = [f"Pulse, as of {cfg.as_of_date}", ""]
-    con = duckdb.connect(str(cfg.warehouse), read_only=True)
-    try:
-        files = _fetch(
-            con,
-            "select count(*) filter (where status = 'loaded'),"
-            " count(*) filter (where status = 'rejected'), coalesce(sum(rows_read), 0),"
-            " coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)"
-            " from pulse_meta.load_ledger",
-        )
-    finally:
-        con.close()
-    if files:
-        loaded, rejected, read, ok, quarantined = files[0]
-        lines.append(
-            f"Landing files: {loaded} loaded, {rejected} rejected; rows: {read:,} read ="
-            f" {ok:,} loaded + {quarantined:,} quarantined (see rpt_quarantine, rpt_load_files)"
-        )
+    lines += _ledger_summary(cfg.warehouse)
     serving = current_dir(cfg.serving_dir) / "pulse.duckdb"
-    if serving.exists():
-        lines += _serving_summary(serving)
+    lines += _serving_summary(serving)
     outputs = [
         ("Serving copy (BI, read-only)", serving),
         ("Marts as Parquet", serving.parent / "parquet"),
@@ -135,13 +119,64 @@ def summary() -> str:
         ("GX Data Docs", data_docs_dir() / "index.html"),
         ("Working warehouse", cfg.warehouse),
     ]
-    lines += ["", "Where things are:"]
-    lines += [f"  {label:30} {path}" for label, path in outputs if path and Path(path).exists()]
+    present = [(label, path) for label, path in outputs if path and Path(path).exists()]
+    if present:
+        lines += ["", "Where things are:"]
+        lines += [f"  {label:30} {path}" for label, path in present]
     return "\n".join(lines)
 
 
+def _open_reader(path: Path, what: str) -> tuple[duckdb.DuckDBPyConnection | None, str]:
+    """A read-only connection, or None and a line saying why there is none (never raises:
+    the summary is what people run when something looks wrong)."""
+    if not path.exists():
+        return None, (
+            f"No {what} yet at {path}: run the pipeline (`make run`, or"
+            " `python -m orchestration.cli run`) to build it."
+        )
+    try:
+        return connect_reader(path), ""
+    except duckdb.Error as exc:
+        holder = lock_holder(exc)
+        if holder is not None:
+            return None, f"The {what} {path} is busy: held open by {holder}; try again later."
+        first = str(exc).strip().splitlines()
+        return None, f"The {what} {path} cannot be opened: {first[0] if first else exc}"
+
+
+def _ledger_summary(warehouse: Path) -> list[str]:
+    con, why = _open_reader(warehouse, "warehouse")
+    if con is None:
+        return [why]
+    try:
+        statuses = _fetch(
+            con, "select status, count(*) from pulse_meta.load_ledger group by 1 order by 1"
+        )
+        rows = _fetch(
+            con,
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),"
+            " coalesce(sum(rows_quarantined), 0) from pulse_meta.load_ledger",
+        )
+    finally:
+        con.close()
+    if not statuses:
+        return ["Landing files: none loaded yet."]
+    counts = dict(statuses)
+    # loaded and rejected first (always shown), then any other status (ignored, ...)
+    order = ["loaded", "rejected", *sorted(set(counts) - {"loaded", "rejected"})]
+    read, ok, quarantined = rows[0]
+    return [
+        "Landing files: "
+        + ", ".join(f"{counts.get(status, 0)} {status}" for status in order)
+        + f"; rows: {read:,} read = {ok:,} loaded + {quarantined:,} quarantined"
+        " (see rpt_quarantine, rpt_load_files)"
+    ]
+
+
 def _serving_summary(serving: Path) -> list[str]:
-    con = duckdb.connect(str(serving), read_only=True)
+    con, why = _open_reader(serving, "serving copy")
+    if con is None:
+        return ["", why]
     try:
         lines = []
         nps = _fetch(
