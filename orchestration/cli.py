@@ -16,6 +16,7 @@ from dagster import DagsterInstance
 from orchestration.config import settings
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
+from orchestration.warehouse import connect_reader, lock_holder
 
 
 def run_pipeline() -> bool:
@@ -27,17 +28,58 @@ def run_pipeline() -> bool:
     result = defs.resolve_job_def("pulse_refresh").execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
+    for line in ignored_lines(result) + failure_lines(result) + check_lines(result):
+        print(line)
+    return result.success
+
+
+def ignored_lines(result) -> list[str]:
+    """What the landing folder holds that Pulse did not load, from the preflight's metadata."""
+    materializations = result.asset_materializations_for_node("landing")
+    if not materializations:
+        return []
+    metadata = materializations[-1].metadata
+    entries = metadata["ignored_entries"].value if "ignored_entries" in metadata else []
+    landing = metadata["landing_dir"].value if "landing_dir" in metadata else ""
+    return [f"ignored {e['path']} in {landing}: {e['reason']}" for e in entries]
+
+
+def failure_lines(result) -> list[str]:
+    """Why each failed step failed, in one line (the traceback is in the Dagster UI)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        # a user error is wrapped in Dagster's step-execution error: report the user's
+        while error is not None and error.cause is not None:
+            error = error.cause
+        lines.append(f"step {event.step_key} failed: {_error_line(error)}")
+    return lines
+
+
+def _error_line(error) -> str:
+    """'<Class>: <first line>' of a serialized error; a dagster Failure by its description."""
+    if error is None or not error.message.strip():
+        return "see the Dagster UI"
+    first = error.message.strip().splitlines()[0]
+    qualified, sep, text = first.partition(": ")
+    if sep and qualified.endswith(error.cls_name):
+        return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
+    return first
+
+
+def check_lines(result) -> list[str]:
+    lines = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             failed = evaluation.metadata.get("failed_errors") or evaluation.metadata.get(
                 "failed_warnings"
             )
-            print(
+            lines.append(
                 f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}:"
                 f" {evaluation.severity.value}"
                 + (f" ({failed.value})" if failed is not None else "")
             )
-    return result.success
+    return lines
 
 
 def _has_dagster_home() -> bool:
@@ -56,26 +98,9 @@ def _fetch(con, sql: str):
 def summary() -> str:
     cfg = settings()
     lines = [f"Pulse, as of {cfg.as_of_date}", ""]
-    con = duckdb.connect(str(cfg.warehouse), read_only=True)
-    try:
-        files = _fetch(
-            con,
-            "select count(*) filter (where status = 'loaded'),"
-            " count(*) filter (where status = 'rejected'), coalesce(sum(rows_read), 0),"
-            " coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)"
-            " from pulse_meta.load_ledger",
-        )
-    finally:
-        con.close()
-    if files:
-        loaded, rejected, read, ok, quarantined = files[0]
-        lines.append(
-            f"Landing files: {loaded} loaded, {rejected} rejected; rows: {read:,} read ="
-            f" {ok:,} loaded + {quarantined:,} quarantined (see rpt_quarantine, rpt_load_files)"
-        )
+    lines += _ledger_summary(cfg.warehouse)
     serving = current_dir(cfg.serving_dir) / "pulse.duckdb"
-    if serving.exists():
-        lines += _serving_summary(serving)
+    lines += _serving_summary(serving)
     outputs = [
         ("Serving copy (BI, read-only)", serving),
         ("Marts as Parquet", serving.parent / "parquet"),
@@ -94,13 +119,64 @@ def summary() -> str:
         ("GX Data Docs", data_docs_dir() / "index.html"),
         ("Working warehouse", cfg.warehouse),
     ]
-    lines += ["", "Where things are:"]
-    lines += [f"  {label:30} {path}" for label, path in outputs if path and Path(path).exists()]
+    present = [(label, path) for label, path in outputs if path and Path(path).exists()]
+    if present:
+        lines += ["", "Where things are:"]
+        lines += [f"  {label:30} {path}" for label, path in present]
     return "\n".join(lines)
 
 
+def _open_reader(path: Path, what: str) -> tuple[duckdb.DuckDBPyConnection | None, str]:
+    """A read-only connection, or None and a line saying why there is none (never raises:
+    the summary is what people run when something looks wrong)."""
+    if not path.exists():
+        return None, (
+            f"No {what} yet at {path}: run the pipeline (`make run`, or"
+            " `python -m orchestration.cli run`) to build it."
+        )
+    try:
+        return connect_reader(path), ""
+    except duckdb.Error as exc:
+        holder = lock_holder(exc)
+        if holder is not None:
+            return None, f"The {what} {path} is busy: held open by {holder}; try again later."
+        first = str(exc).strip().splitlines()
+        return None, f"The {what} {path} cannot be opened: {first[0] if first else exc}"
+
+
+def _ledger_summary(warehouse: Path) -> list[str]:
+    con, why = _open_reader(warehouse, "warehouse")
+    if con is None:
+        return [why]
+    try:
+        statuses = _fetch(
+            con, "select status, count(*) from pulse_meta.load_ledger group by 1 order by 1"
+        )
+        rows = _fetch(
+            con,
+            "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),"
+            " coalesce(sum(rows_quarantined), 0) from pulse_meta.load_ledger",
+        )
+    finally:
+        con.close()
+    if not statuses:
+        return ["Landing files: none loaded yet."]
+    counts = dict(statuses)
+    # loaded and rejected first (always shown), then any other status (ignored, ...)
+    order = ["loaded", "rejected", *sorted(set(counts) - {"loaded", "rejected"})]
+    read, ok, quarantined = rows[0]
+    return [
+        "Landing files: "
+        + ", ".join(f"{counts.get(status, 0)} {status}" for status in order)
+        + f"; rows: {read:,} read = {ok:,} loaded + {quarantined:,} quarantined"
+        " (see rpt_quarantine, rpt_load_files)"
+    ]
+
+
 def _serving_summary(serving: Path) -> list[str]:
-    con = duckdb.connect(str(serving), read_only=True)
+    con, why = _open_reader(serving, "serving copy")
+    if con is None:
+        return ["", why]
     try:
         lines = []
         nps = _fetch(

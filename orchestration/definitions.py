@@ -5,6 +5,7 @@ from dagster import Definitions
 from orchestration.assets.dbt import pulse_dbt_models
 from orchestration.assets.finance_reports import finance_reports
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.landing import landing_asset
 from orchestration.assets.report import pulse_report
 from orchestration.assets.serving import serving
 from orchestration.checks.mart_checks import mart_checks
@@ -14,7 +15,14 @@ from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh
 
 defs = Definitions(
-    assets=[*ingestion_assets, pulse_dbt_models, serving, finance_reports, pulse_report],
+    assets=[
+        landing_asset,
+        *ingestion_assets,
+        pulse_dbt_models,
+        serving,
+        finance_reports,
+        pulse_report,
+    ],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[refresh_job],
     schedules=[daily_refresh],

@@ -1,4 +1,5 @@
-"""The refresh job: ingest every source, then dbt build, one writer step at a time."""
+"""The refresh job: check the landing folder, ingest every source, then dbt build, one writer
+step at a time."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
@@ -8,5 +9,6 @@ refresh_job = define_asset_job(
     "pulse_refresh",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="Load new landing files, build every dbt model and test, then publish.",
+    description="Check the landing folder, load new landing files, build every dbt model and "
+    "test, then publish.",
 )

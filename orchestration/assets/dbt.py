@@ -22,7 +22,7 @@ from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.config import TARGETS, settings
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
-from orchestration.warehouse import writer_lock
+from orchestration.warehouse import wait_until_free, writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -100,6 +100,9 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
     # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
     os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
     with writer_lock(cfg.warehouse):
+        # dbt opens the file in its own process: wait here for any other holder (a duckdb
+        # CLI, a notebook), so dbt never starts only to fail on DuckDB's lock.
+        wait_until_free(cfg.warehouse)
         if cfg.target == "spark":
             # Spark reads its sources from the Parquet raw layer: bring it up to date with
             # what this run ingested (under the writer lock, so no load is half exported).

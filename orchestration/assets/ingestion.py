@@ -20,6 +20,10 @@ from orchestration.warehouse import connect_writer
 # writers across runs and processes too.
 WRITER_POOL = "duckdb_writer"
 
+# The preflight (orchestration/assets/landing.py) every ingestion asset waits for: a landing
+# folder that cannot be loaded from, or a busy warehouse, stops the run before any load.
+LANDING_KEY = AssetKey(["landing"])
+
 
 def raw_asset_key(source_name: str) -> AssetKey:
     return AssetKey(["raw", source_name])
@@ -49,6 +53,7 @@ def _failure_description(source_name: str, failed) -> str:
 def build_ingestion_asset(source: Source):
     @asset(
         key=raw_asset_key(source.name),
+        deps=[LANDING_KEY],
         group_name="ingestion",
         pool=WRITER_POOL,
         kinds={"duckdb"},

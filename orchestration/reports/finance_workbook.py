@@ -15,7 +15,13 @@ Workbook conventions (each data sheet): one header row, frozen, with an autofilt
 formatted as money in the reporting currency (`#,##0.00 "USD"`); dates as dates; overdue rows
 filled light red AND marked "OVERDUE" in the first column (colour alone is lost when printed
 in black and white or read by a screen reader); column widths fitted to the content.
-Files are written to a temporary name and renamed, so nobody opens a half-written file.
+Files are written to a temporary name and renamed, so nobody opens a half-written file, with
+the permissions the process umask gives a new file (a umask of 027 or 077 keeps them private).
+
+Text from the marts (company names come from customers' own exports) is never a formula: a
+workbook text cell is written as a string with Excel's quote prefix, and a CSV text cell that a
+spreadsheet would evaluate (starting with =, +, -, @, tab or carriage return) gets a leading
+single quote, as OWASP recommends against CSV injection. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -50,6 +57,9 @@ DATE_FORMAT = "yyyy-mm-dd"
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
 MIN_WIDTH, MAX_WIDTH = 8, 45
+
+# A text cell starting with one of these is evaluated by spreadsheets (OWASP, CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Payer categories from the most to the least urgent (sort order of the delay sheet).
 PAYER_CATEGORY_ORDER = ("severely_overdue", "habitually_late", "occasionally_late", "on_time")
@@ -275,7 +285,11 @@ def write_finance_reports(
         (csvs["rpt_invoice_aging"], aging),
         (csvs["rpt_payment_delay_by_customer"], delay),
     ):
-        _atomic_write(path, lambda p, f=frame: _csv_frame(f).to_csv(p, index=False))
+        # RFC 4180's CRLF: the csv writer then also quotes a field holding a bare carriage
+        # return, which readers would otherwise take for the end of the row
+        _atomic_write(
+            path, lambda p, f=frame: _csv_frame(f).to_csv(p, index=False, lineterminator="\r\n")
+        )
 
     return FinanceReportFiles(
         folder=out_dir,
@@ -390,11 +404,28 @@ def _write_sheet(
     return int(overdue.sum())
 
 
+def _is_formula_like(value: Any) -> bool:
+    """Text openpyxl or a spreadsheet would not keep as text: a formula, an error code."""
+    return isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value in ERROR_CODES)
+
+
 def _styled(ws, value: Any, *, number_format=None, fill=None, font=None, alignment=None):
     """A cell of a write-only sheet with its style (a plain value when it has none)."""
-    if number_format is None and fill is None and font is None and alignment is None:
+    formula_like = _is_formula_like(value)
+    if (
+        number_format is None
+        and fill is None
+        and font is None
+        and alignment is None
+        and not formula_like
+    ):
         return value
     cell = WriteOnlyCell(ws, value=value)
+    if formula_like:
+        # openpyxl makes every string starting with "=" a formula: write it as a string, and
+        # quote-prefixed so Excel keeps it text when someone edits the cell too.
+        cell.data_type = "s"
+        cell.quotePrefix = True
     if number_format is not None:
         cell.number_format = number_format
     if fill is not None:
@@ -492,10 +523,23 @@ def _write_about(
         )
 
 
+def _neutralised(series: pd.Series) -> pd.Series:
+    """A text column with every cell a spreadsheet would evaluate prefixed with a single quote
+    (OWASP's advice against CSV injection). Non-text cells (numbers, dates, nulls) as they are."""
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return series
+    is_text = series.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+    text = series.where(is_text, "").astype(str)
+    risky = is_text & text.str.startswith(FORMULA_PREFIXES).to_numpy(dtype=bool)
+    return series.mask(risky, "'" + text)
+
+
 def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The mart as is, dates written as YYYY-MM-DD (not as midnight timestamps)."""
+    """The mart as is, text cells neutralised against formula injection, dates written as
+    YYYY-MM-DD (not as midnight timestamps)."""
     out = frame.copy()
     for col in out.columns:
+        out[col] = _neutralised(out[col])
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             series = out[col]
             if (series.dropna() == series.dropna().dt.normalize()).all():
@@ -503,12 +547,20 @@ def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; finance reads it from a share
+        # mkstemp makes it owner-only: give it what the umask gives any new file (who may
+        # read finance's files is the umask's and the folder's business, not this code's)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1218,17 +1218,30 @@ def _section_backtest(data: ReportData) -> str:
 def _section_quality(data: ReportData, checks: Sequence[CheckResult] | None) -> str:
     parts = []
     files = data.get("rpt_load_files")
+    ignored = None
+    if files is not None:
+        # entries at the landing root Pulse does not load: listed apart, not counted as files
+        is_ignored = files["status"] == "ignored"
+        files, ignored = files[~is_ignored], files[is_ignored]
     if files is None:
         parts.append(_note("The mart rpt_load_files is not in this serving copy."))
     elif len(files) == 0:
         parts.append(_note("No landing file has been loaded yet."))
     else:
         loaded = files[files["status"] == "loaded"]
+        # rejected: the content breaks the contract; failed: could not be processed this time
+        # (disk full, memory) and retried on the next run, so listed apart
         rejected = files[files["status"] != "loaded"]
+        failed = files[files["status"] == "failed"]
         parts.append(
             '<div class="tiles">'
             + _tile("Files loaded", _fmt_int(len(loaded)))
-            + _tile("Files rejected", _fmt_int(len(rejected)))
+            + _tile("Files rejected", _fmt_int(len(rejected) - len(failed)))
+            + (
+                _tile("Files failed", _fmt_int(len(failed)), "retried on the next run")
+                if len(failed)
+                else ""
+            )
             + _tile("Rows read", _fmt_int(files["rows_read"].sum()))
             + _tile("Rows loaded", _fmt_int(files["rows_loaded"].sum()))
             + _tile(
@@ -1282,17 +1295,34 @@ def _section_quality(data: ReportData, checks: Sequence[CheckResult] | None) -> 
             )
         )
         if len(rejected):
-            parts.append("<h3>Rejected files</h3>")
+            parts.append("<h3>Rejected and failed files</h3>")
             parts.append(
                 _table(
-                    ["Source", "File", "Why"],
+                    ["Source", "File", "Status", "Why"],
                     [
-                        [_e(r["source_name"]), _e(r["file_path"]), _e(_py(r.get("error")) or "")]
+                        [
+                            _e(r["source_name"]),
+                            _e(r["file_path"]),
+                            _e(r["status"]),
+                            _e(_py(r.get("error")) or ""),
+                        ]
                         for _, r in rejected.sort_values("file_id").iterrows()
                     ],
                     tid="rejected-table",
                 )
             )
+    if ignored is not None and len(ignored):
+        parts.append("<h3>Ignored in the landing folder (not loaded)</h3>")
+        parts.append(
+            _table(
+                ["Path", "Why"],
+                [
+                    [_e(r["file_path"]), _e(_py(r.get("error")) or "")]
+                    for _, r in ignored.sort_values("file_path").iterrows()
+                ],
+                tid="ignored-table",
+            )
+        )
     q = data.quarantine_by_reason
     if q is None:
         parts.append(_note("The mart rpt_quarantine is not in this serving copy."))
@@ -1637,6 +1667,7 @@ def write_pdf(
         raise RuntimeError(
             f"chromium --print-to-pdf failed ({proc.returncode}): {proc.stderr[-500:]}"
         )
+    os.chmod(tmp, 0o666 & ~_umask())  # as any new file: Chromium picks its own mode
     os.replace(tmp, pdf_path)
     return pdf_path
 
