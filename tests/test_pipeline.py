@@ -13,6 +13,33 @@ from tests.conftest import FIXTURES, write_usage_events
 
 AS_OF = "2025-06-30"
 
+# Values of files the loader must reject: none may reach the ledger's error text, a mart, the
+# serving copy's Parquet, the finance files, the report or the GX Data Docs.
+SECRETS = (
+    "leak.person@example.org",
+    "other.person@example.org",
+    "Leak Corp",
+    "billing.secret@example.org",
+    "hunter2-topsecret",
+)
+HOSTILE_FILES = {
+    # a CRM export without its header row: its first data row would be read as the header
+    "customers/2025-03-01_no_header.csv": (
+        "C777,Leak Corp,leak.person@example.org,smb,emea,NO,organic,2025-03-01T00:00:00Z\n"
+        "C778,Other Corp,other.person@example.org,smb,emea,NO,organic,2025-03-01T00:00:00Z\n"
+    ),
+    # a quote that never closes: a CSV reader's error text quotes the rows that follow
+    "invoices/2025-03_broken.csv": (
+        "invoice_id,customer_id,issued_at,due_at,amount,currency,status\n"
+        "I500,C001,2025-03-01,2025-03-31,10.00,USD,open\n"
+        'I501,C001,2025-03-01,2025-03-31,"10.00,USD,open\n'
+        "I502,billing.secret@example.org,2025-03-01,2025-03-31,5.00,USD,open\n"
+    ),
+}
+# a symbolic link to a file outside the landing folder, whose first line is a password
+OUTSIDE_LINK = "payments/2025-03_linked.csv"
+OUTSIDE_TEXT = "password=hunter2-topsecret\npayment_id,invoice_id,paid_at,amount\n"
+
 
 @pytest.fixture(scope="module")
 def pipeline_env(tmp_path_factory, monkeypatch_module):
@@ -20,6 +47,12 @@ def pipeline_env(tmp_path_factory, monkeypatch_module):
     landing = root / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
     write_usage_events(landing)
+    for rel, text in HOSTILE_FILES.items():
+        (landing / rel).write_text(text)
+    outside = root / "outside" / "secret.csv"
+    outside.parent.mkdir()
+    outside.write_text(OUTSIDE_TEXT)
+    (landing / OUTSIDE_LINK).symlink_to(outside)
     monkeypatch_module.setenv("PULSE_LANDING_DIR", str(landing))
     monkeypatch_module.setenv("PULSE_WAREHOUSE", str(root / "wh" / "pulse.duckdb"))
     monkeypatch_module.setenv("PULSE_SERVING_DIR", str(root / "serving"))
@@ -113,7 +146,8 @@ def test_second_run_changes_nothing(first_run, monkeypatch):
     before = _q(root, "select count(*) from pulse_meta.load_ledger")[0][0]
     raw_before = _q(root, "select count(*) from raw.customers")[0][0]
     assert _run(instance).success
-    assert _q(root, "select count(*) from pulse_meta.load_ledger")[0][0] == before == 10
+    # 10 fixture files and the 3 hostile ones, each recorded once
+    assert _q(root, "select count(*) from pulse_meta.load_ledger")[0][0] == before == 13
     assert _q(root, "select count(*) from raw.customers")[0][0] == raw_before == 7
     mat = instance.get_latest_materialization_event(AssetKey(["raw", "customers"]))
     assert mat.asset_materialization.metadata["files_new"].value == 0
@@ -130,7 +164,7 @@ def test_a_successful_run_published_the_marts(first_run):
         quarantined = con.execute("select count(*) from rpt_quarantine").fetchone()[0]
     finally:
         con.close()
-    assert files == (10, True)
+    assert files == (13, True)
     assert quarantined == 19  # tests/test_ingestion.py EXPECTED_QUARANTINE
 
 
@@ -183,3 +217,63 @@ def test_a_failing_blocking_check_stops_dbt_and_publish(first_run, monkeypatch):
         ev.step_key != "pulse_dbt_models" for ev in result.get_step_success_events()
     )
     assert _serving_run_id(root) == published_before
+
+
+def _text_values(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """Every value of a table or Parquet file as text, one string per row."""
+    columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    if not columns:
+        return []
+    row = " || '\x1f' || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
+    return [r[0] for r in con.execute(f"select {row} from {relation}").fetchall()]
+
+
+def _readable_text(path: Path) -> str:
+    """A published file's content as text: decompressed (workbook, Parquet), every cell of a
+    DuckDB file, the bytes of anything else."""
+    import zipfile
+
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+    if path.suffix == ".parquet":
+        con = duckdb.connect()
+        try:
+            return "\n".join(_text_values(con, f"read_parquet('{path}')"))
+        finally:
+            con.close()
+    if path.suffix == ".duckdb":
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = [
+                r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()
+            ]
+            return "\n".join(v for t in tables for v in _text_values(con, f'"{t}"'))
+        finally:
+            con.close()
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def test_no_value_of_a_rejected_file_reaches_any_output(first_run):
+    root, _, _ = first_run
+    hostile = (*HOSTILE_FILES, OUTSIDE_LINK)
+    statuses = _q(root, "select file_path, status from pulse_meta.load_ledger")
+    ledger = {path: status for path, status in statuses if path in hostile}
+    assert ledger == {path: "rejected" for path in hostile}
+    errors = " ".join(
+        e for (e,) in _q(root, "select coalesce(error, '') from pulse_meta.load_ledger")
+    )
+    outputs = [
+        p
+        for folder in ("serving", "reports", "data_docs")
+        for p in (root / folder).rglob("*")
+        if p.is_file() and not p.is_symlink()
+    ]
+    assert any(p.suffix == ".parquet" for p in outputs)
+    assert any(p.suffix == ".xlsx" for p in outputs)
+    assert any(p.name == "pulse_report.html" for p in outputs)
+    texts = {str(p): _readable_text(p) for p in outputs}
+    for secret in SECRETS:
+        assert secret not in errors, secret
+        leaked = [p for p, text in texts.items() if secret in text]
+        assert leaked == [], (secret, leaked)
