@@ -1,4 +1,5 @@
--- One row per invoice: the latest exported version of each invoice_id.
+-- One row per invoice: the latest version of each invoice_id.
+-- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
 -- amount is converted to the reporting currency at the rate valid on issued_at.
 {{ config(contract={'enforced': true}) }}
 
@@ -13,13 +14,14 @@ cleaned as (
         amount as amount_local,
         {{ clean_currency('currency') }} as currency,
         nullif(lower(trim(status)), '') as status,
+        updated_at,
         _file_id,
         _row_number
     from {{ source('billing', 'invoices') }}
 ),
 
 deduped as (
-    {{ dedupe_latest('cleaned', ['invoice_id']) }}
+    {{ dedupe_latest('cleaned', ['invoice_id'], updated_at='updated_at') }}
 ),
 
 final as (

@@ -1,4 +1,5 @@
--- One row per subscription: the latest exported version of each subscription_id.
+-- One row per subscription: the latest version of each subscription_id.
+-- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
 -- mrr is converted to the reporting currency at the rate valid on started_at.
 {{ config(contract={'enforced': true}) }}
 
@@ -13,13 +14,14 @@ cleaned as (
         {{ clean_currency('currency') }} as currency,
         started_at,
         ended_at,
+        updated_at,
         _file_id,
         _row_number
     from {{ source('billing', 'subscriptions') }}
 ),
 
 deduped as (
-    {{ dedupe_latest('cleaned', ['subscription_id']) }}
+    {{ dedupe_latest('cleaned', ['subscription_id'], updated_at='updated_at') }}
 ),
 
 final as (
