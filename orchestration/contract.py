@@ -221,7 +221,10 @@ EVENT_TIME_COLUMN = {
 # File endings the landing zone accepts, and the reader each one means.
 FILE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
-# Reason codes a quarantined row can carry. Documented in README and models/_quarantine.yml.
+# Reason codes a quarantined row can carry (rpt_quarantine). Documented in the README and in
+# models/marts/data_quality/_data_quality__models.yml (accepted values of reason_code). All
+# but the last are the loader's (orchestration/ingest/validate.py); unknown_currency is
+# decided by dbt at build time (models/intermediate/data_quality/int_held_back_rows.sql).
 REASON_CODES = {
     "missing_required": "a required column is empty",
     "invalid_integer": "a value does not parse as an integer",
@@ -235,4 +238,8 @@ REASON_CODES = {
     "due_before_issued": "an invoice's due_at is before its issued_at",
     "ended_before_started": "a subscription's ended_at is before its started_at",
     "resolved_before_created": "a ticket's resolved_at is before its created_at",
+    "unknown_currency": (
+        "a currency that is neither the reporting currency nor in seeds/exchange_rates.csv"
+        " (held back by staging, with the payments of such an invoice, until its rate is added)"
+    ),
 }
