@@ -1,7 +1,7 @@
 """DDL of the raw layer and of Pulse's bookkeeping tables.
 
 raw.<source>: append-only; every loaded row version with its lineage (_file_id, _row_number).
-Staging de-duplicates (latest file wins), so a re-export never double counts.
+Staging de-duplicates (the latest version wins), so a re-export never double counts.
 pulse_meta.load_ledger: one row per file version seen (loaded or rejected).
 pulse_meta.quarantine: one row per input row that broke the contract.
 """

@@ -6,6 +6,10 @@
 -- in a currency that is neither the reporting currency nor in seeds/exchange_rates.csv (it
 -- cannot be converted); a payment is held back with its invoice (it is in that currency).
 -- quarantined_at is when the row was loaded: it has been held back since.
+-- A table (small: only the rows held back), rebuilt by every build: its tests, the two
+-- reports and the accounting test would each re-run the four de-duplications as a view.
+{{ config(materialized='table') }}
+
 with
 
 known as (
