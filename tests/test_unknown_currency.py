@@ -22,6 +22,7 @@ import textwrap
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.config import PROJECT_ROOT
@@ -127,11 +128,11 @@ def test_load_files_count_held_back_rows_as_quarantined(warehouse):
     ]
 
 
-def test_a_rate_added_to_the_seed_releases_the_rows_on_the_next_build(warehouse):
+def test_a_rate_added_to_the_seed_releases_the_rows_on_the_next_build(warehouse, tmp_path):
+    # a copy: the other tests keep the first build
+    warehouse = Path(shutil.copy(warehouse, tmp_path / "pulse.duckdb"))
     # what `dbt seed` does with a THB row added to seeds/exchange_rates.csv, without touching
     # the repository's seed file: the built seed table gets the row
-    import duckdb
-
     con = duckdb.connect(str(warehouse))
     con.execute(f"insert into main.exchange_rates values ('THB', date '2020-01-01', {THB_RATE})")
     con.close()
