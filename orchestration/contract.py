@@ -7,6 +7,11 @@ and the tests all read it, so a contract change is made here once.
 Types are contract types, not SQL types:
   text, integer, number (decimal amount), date (YYYY-MM-DD), timestamp (ISO 8601, UTC when
   no offset).
+
+Which version of a re-delivered key wins: the one with the newest `updated_at` where the
+source has that optional column (RESTATED_SOURCES), else the one from the file loaded last,
+then the later row of that file (macros/dedupe_latest.sql). A version without updated_at
+loses to one with it.
 """
 
 from __future__ import annotations
@@ -48,6 +53,17 @@ def _c(name: str, type_: str = "text", *, req: bool = False, **kw) -> Column:
     return Column(name, type_, req, **kw)
 
 
+# The optional column that says when the exporting system last changed a row. Only sources
+# whose rows a later export restates (a customer's segment, a subscription's end, an
+# invoice's status, a ticket's resolution, a corrected payment or spend) have it; events
+# (usage events, survey responses, reminders) are never restated. A file without it loads.
+UPDATED_AT = "updated_at"
+
+
+def _updated_at() -> Column:
+    return _c(UPDATED_AT, "timestamp")
+
+
 # Default scale of each survey type, used when scale_max is empty.
 DEFAULT_SCALE_MAX = {"csat": 5, "nps": 10, "ces": 7}
 
@@ -65,6 +81,7 @@ SOURCES: tuple[Source, ...] = (
             _c("country"),
             _c("acquisition_channel", req=True),
             _c("created_at", "timestamp", req=True),
+            _updated_at(),
         ),
     ),
     Source(
@@ -79,6 +96,7 @@ SOURCES: tuple[Source, ...] = (
             _c("currency"),
             _c("started_at", "date", req=True),
             _c("ended_at", "date"),
+            _updated_at(),
         ),
         (("ended_before_started", "ended_at is before started_at"),),
     ),
@@ -112,6 +130,7 @@ SOURCES: tuple[Source, ...] = (
             _c("category", req=True),
             _c("priority", req=True, allowed=("low", "normal", "high", "urgent")),
             _c("channel"),
+            _updated_at(),
         ),
         (("resolved_before_created", "resolved_at is before created_at"),),
     ),
@@ -140,6 +159,7 @@ SOURCES: tuple[Source, ...] = (
             _c("amount", "number", req=True, non_negative=True),
             _c("currency"),
             _c("status", allowed=("open", "paid", "void")),
+            _updated_at(),
         ),
         (("due_before_issued", "due_at is before issued_at"),),
     ),
@@ -152,6 +172,7 @@ SOURCES: tuple[Source, ...] = (
             _c("invoice_id", req=True),
             _c("paid_at", "date", req=True),
             _c("amount", "number", req=True, non_negative=True),
+            _updated_at(),
         ),
     ),
     Source(
@@ -174,11 +195,15 @@ SOURCES: tuple[Source, ...] = (
             _c("campaign"),
             _c("amount", "number", req=True, non_negative=True),
             _c("currency"),
+            _updated_at(),
         ),
     ),
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
+
+# The sources with the optional updated_at column.
+RESTATED_SOURCES = tuple(s.name for s in SOURCES if UPDATED_AT in s.column_names)
 
 # The column that says when a row happened: how fresh a source is, which rows make a day.
 EVENT_TIME_COLUMN = {
@@ -196,7 +221,10 @@ EVENT_TIME_COLUMN = {
 # File endings the landing zone accepts, and the reader each one means.
 FILE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
-# Reason codes a quarantined row can carry. Documented in README and models/_quarantine.yml.
+# Reason codes a quarantined row can carry (rpt_quarantine). Documented in the README and in
+# models/marts/data_quality/_data_quality__models.yml (accepted values of reason_code). All
+# but the last are the loader's (orchestration/ingest/validate.py); unknown_currency is
+# decided by dbt at build time (models/intermediate/data_quality/int_held_back_rows.sql).
 REASON_CODES = {
     "missing_required": "a required column is empty",
     "invalid_integer": "a value does not parse as an integer",
@@ -210,4 +238,8 @@ REASON_CODES = {
     "due_before_issued": "an invoice's due_at is before its issued_at",
     "ended_before_started": "a subscription's ended_at is before its started_at",
     "resolved_before_created": "a ticket's resolved_at is before its created_at",
+    "unknown_currency": (
+        "a currency that is neither the reporting currency nor in seeds/exchange_rates.csv"
+        " (held back by staging, with the payments of such an invoice, until its rate is added)"
+    ),
 }

@@ -35,8 +35,11 @@
             {%- endif -%}
             {%- set name = source.schema ~ '.' ~ source.identifier -%}
             {%- do run_query('drop table if exists ' ~ name) -%}
+            {#- mergeSchema: files exported before the contract gained a column (an optional
+                one, such as updated_at) lack it; the table has the union of the files'
+                columns, null where a file has none -#}
             {%- do run_query(
-                'create table ' ~ name ~ " using parquet location '"
+                'create table ' ~ name ~ " using parquet options (mergeSchema 'true') location '"
                 ~ root ~ '/' ~ source.schema ~ '/' ~ source.identifier ~ "'"
             ) -%}
         {%- endfor -%}

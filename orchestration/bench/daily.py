@@ -32,6 +32,7 @@ from orchestration.contract import (
     FILE_FORMATS,
     SOURCES,
     SOURCES_BY_NAME,
+    UPDATED_AT,
     Source,
 )
 
@@ -85,7 +86,10 @@ def _output(source: Source, fmt: str) -> str:
     """Column list in contract order; JSON Lines integers as JSON numbers, like the exports."""
     out = []
     for c in source.columns:
-        if fmt == "jsonl" and c.type == "integer":
+        if c.name == UPDATED_AT:
+            # like the demo's exports, the day's files do not say when a row changed
+            out.append(f"null::varchar as {c.name}")
+        elif fmt == "jsonl" and c.type == "integer":
             out.append(
                 f"case when regexp_full_match({c.name}, '-?[0-9]+')"
                 f" then cast({c.name} as json) else to_json({c.name}) end as {c.name}"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import DEFAULT_SCALE_MAX, REASON_CODES, SOURCES, Source
+from orchestration.contract import DEFAULT_SCALE_MAX, REASON_CODES, SOURCES, UPDATED_AT, Source
 
 CUSTOMERS_PER_SCALE = 10_000  # scale 1.0 = ~10k customers and ~1M usage events
 OLDER_CUSTOMER_SHARE = 0.10  # created in the year before the window
@@ -855,6 +855,15 @@ GOOD_ROWS = {
         FROM ms""",
 }
 
+
+def _good_rows(source: Source) -> str:
+    """GOOD_ROWS with the optional updated_at column left empty: the demo's exports do not say
+    when a row changed, so the file loaded last decides (as for a real export without it)."""
+    if UPDATED_AT not in source.column_names:
+        return GOOD_ROWS[source.name]
+    return f"SELECT *, CAST(NULL AS VARCHAR) AS {UPDATED_AT} FROM ({GOOD_ROWS[source.name]})"
+
+
 # The file a later version of a row is delivered in (re-exports, fixes); always > _file.
 _SOON = "g._file + 1 + CAST(floor(u1(g._rid, 'later') * 3) AS INTEGER)"
 LATER_FILE = {
@@ -1211,7 +1220,7 @@ def _build_all(con: duckdb.DuckDBPyConnection, scale: float) -> None:
     _build_invoices(con)
     _build_marketing(con, scale)
     for source in SOURCES:
-        con.execute(f"CREATE VIEW good_{source.name} AS {GOOD_ROWS[source.name]}")
+        con.execute(f"CREATE VIEW good_{source.name} AS {_good_rows(source)}")
         _select_rows(con, source)
         _build_extra(con, source)
         _build_delivery(con, source)

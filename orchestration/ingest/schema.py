@@ -1,8 +1,9 @@
 """DDL of the raw layer and of Pulse's bookkeeping tables.
 
 raw.<source>: append-only; every loaded row version with its lineage (_file_id, _row_number).
-Staging de-duplicates (latest file wins), so a re-export never double counts.
-pulse_meta.load_ledger: one row per file version seen (loaded, rejected or failed).
+Staging de-duplicates (the latest version wins), so a re-export never double counts.
+pulse_meta.load_ledger: one row per file version seen (loaded, rejected or failed) and per
+ignored landing entry.
 pulse_meta.quarantine: one row per input row that broke the contract.
 """
 
@@ -28,9 +29,13 @@ LINEAGE_COLUMNS = (
 )
 
 
+def _raw_columns(source: Source) -> list[tuple[str, str]]:
+    """(name, SQL type) of raw.<source>, in table order: the contract's, then lineage."""
+    return [(c.name, SQL_TYPES[c.type]) for c in source.columns] + list(LINEAGE_COLUMNS)
+
+
 def raw_table_ddl(source: Source) -> str:
-    cols = [f"{c.name} {SQL_TYPES[c.type]}" for c in source.columns]
-    cols += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS]
+    cols = [f"{name} {type_}" for name, type_ in _raw_columns(source)]
     return f"create table if not exists raw.{source.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
@@ -76,8 +81,44 @@ META_DDL = (
 )
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """A raw table created before the contract gained a column (an optional one, such as
+    updated_at) gets it, null in the rows loaded before. The table is rebuilt in the column
+    order of raw_table_ddl rather than altered with ADD COLUMN, which would append the column
+    after the lineage columns: the loader inserts by position. One transaction: a crash
+    leaves the old table."""
+    have = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'raw' and table_name = ?",
+            [source.name],
+        ).fetchall()
+    }
+    if all(name in have for name, _ in _raw_columns(source)):
+        return
+    select = ", ".join(
+        name if name in have else f"cast(null as {type_}) as {name}"
+        for name, type_ in _raw_columns(source)
+    )
+    con.execute("begin transaction")
+    try:
+        con.execute(f"alter table raw.{source.name} rename to {source.name}__before_migration")
+        con.execute(raw_table_ddl(source))
+        con.execute(
+            f"insert into raw.{source.name}"
+            f" select {select} from raw.{source.name}__before_migration"
+        )
+        con.execute(f"drop table raw.{source.name}__before_migration")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in META_DDL:
         con.execute(stmt)
     for source in SOURCES:
         con.execute(raw_table_ddl(source))
+        add_missing_columns(con, source)

@@ -1,5 +1,6 @@
--- Nothing lost between raw and staging: every staging model holds exactly one row per distinct
--- primary key of its raw table (raw keeps every delivered version; staging the latest).
+-- Nothing lost between raw and staging: every distinct primary key of a raw table is either
+-- one row of its staging model (raw keeps every delivered version; staging the latest) or
+-- held back by staging with a reason (int_held_back_rows, listed in rpt_quarantine).
 -- Returns one row per source whose counts differ.
 {% set checks = [
     ('customers', 'customer_id', 'stg_crm__customers'),
@@ -19,22 +20,30 @@
 
 with
 
+held_back as (
+    select
+        source_name,
+        count(*) as held_back_rows
+    from {{ ref('int_held_back_rows') }}
+    group by source_name
+),
+
 counts as (
     {% for table, key, model in checks %}
         select
             '{{ table }}' as source_table,
             (
-                select count(distinct trim({{ key }}))
+                select count(distinct trim({{ key }})) as key_count
                 from {{ source(systems[table], table) }}
             ) as raw_distinct_keys,
-            (select count(*) from {{ ref(model) }}) as staging_rows
+            (select count(*) as staged from {{ ref(model) }}) as staging_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
     union all
     select
         'marketing_spend' as source_table,
         (
-            select count(*) from (
+            select count(*) as key_count from (
                 select distinct
                     spend_date,
                     lower(trim(channel)) as channel,
@@ -42,8 +51,16 @@ counts as (
                 from {{ source('marketing', 'marketing_spend') }}
             ) as spend_keys
         ) as raw_distinct_keys,
-        (select count(*) from {{ ref('stg_marketing__marketing_spend') }}) as staging_rows
+        (
+            select count(*) as staged from {{ ref('stg_marketing__marketing_spend') }}
+        ) as staging_rows
 )
 
-select * from counts
-where raw_distinct_keys <> staging_rows
+select
+    counts.source_table,
+    counts.raw_distinct_keys,
+    counts.staging_rows,
+    coalesce(held_back.held_back_rows, 0) as held_back_rows
+from counts
+left join held_back on counts.source_table = held_back.source_name
+where counts.raw_distinct_keys <> counts.staging_rows + coalesce(held_back.held_back_rows, 0)

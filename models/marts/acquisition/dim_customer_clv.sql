@@ -2,8 +2,9 @@
 -- as-of date. Formula (documented in _acquisition__models.yml):
 --   rate_months         = greatest(tenure_months, 1)
 --   avg_monthly_revenue = historical_revenue / rate_months
---                       = avg_invoice_amount * invoices_per_year / 12
+--                       = avg_invoice_amount * invoices_per_year / 12 (with a paid invoice)
 --   clv                 = avg_monthly_revenue * gross margin * expected_lifetime_months
+-- historical_revenue and paid_invoices come from the payments (int_customer_revenue).
 with
 
 activity as (

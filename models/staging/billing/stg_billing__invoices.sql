@@ -1,41 +1,31 @@
--- One row per invoice: the latest exported version of each invoice_id.
+-- One row per invoice: the latest version of each invoice_id (base_billing__invoices: the
+-- newest updated_at, else the file loaded last), in a known currency: the reporting currency
+-- or one of seeds/exchange_rates.csv. An invoice whose latest version is in another currency
+-- is held back (int_held_back_rows, rpt_quarantine: unknown_currency) until its rate is added.
 -- amount is converted to the reporting currency at the rate valid on issued_at.
 {{ config(contract={'enforced': true}) }}
 
 with
 
-cleaned as (
-    select
-        trim(invoice_id) as invoice_id,
-        trim(customer_id) as customer_id,
-        issued_at,
-        due_at,
-        amount as amount_local,
-        {{ clean_currency('currency') }} as currency,
-        nullif(lower(trim(status)), '') as status,
-        _file_id,
-        _row_number
-    from {{ source('billing', 'invoices') }}
-),
-
-deduped as (
-    {{ dedupe_latest('cleaned', ['invoice_id']) }}
+invoices as (
+    select * from {{ ref('base_billing__invoices') }}
+    where currency in ({{ known_currencies() }})
 ),
 
 final as (
     select
-        deduped.invoice_id,
-        deduped.customer_id,
-        deduped.issued_at,
-        deduped.due_at,
-        {{ convert_currency('deduped.amount_local', 'deduped.currency', 'deduped.issued_at') }}
+        invoices.invoice_id,
+        invoices.customer_id,
+        invoices.issued_at,
+        invoices.due_at,
+        {{ convert_currency('invoices.amount_local', 'invoices.currency', 'invoices.issued_at') }}
             as amount,
-        deduped.amount_local,
-        deduped.currency,
-        deduped.status,
-        deduped._file_id as source_file_id,
-        deduped._row_number as source_row_number
-    from deduped
+        invoices.amount_local,
+        invoices.currency,
+        invoices.status,
+        invoices.source_file_id,
+        invoices.source_row_number
+    from invoices
 )
 
 select * from final

@@ -1,41 +1,33 @@
--- One row per subscription: the latest exported version of each subscription_id.
+-- One row per subscription: the latest version of each subscription_id
+-- (base_billing__subscriptions: the newest updated_at, else the file loaded last), in a known
+-- currency: the reporting currency or one of seeds/exchange_rates.csv. A subscription whose
+-- latest version is in another currency is held back (int_held_back_rows, rpt_quarantine:
+-- unknown_currency) until its rate is added.
 -- mrr is converted to the reporting currency at the rate valid on started_at.
 {{ config(contract={'enforced': true}) }}
 
 with
 
-cleaned as (
-    select
-        trim(subscription_id) as subscription_id,
-        trim(customer_id) as customer_id,
-        nullif(trim(plan), '') as plan,
-        mrr as mrr_local,
-        {{ clean_currency('currency') }} as currency,
-        started_at,
-        ended_at,
-        _file_id,
-        _row_number
-    from {{ source('billing', 'subscriptions') }}
-),
-
-deduped as (
-    {{ dedupe_latest('cleaned', ['subscription_id']) }}
+subscriptions as (
+    select * from {{ ref('base_billing__subscriptions') }}
+    where currency in ({{ known_currencies() }})
 ),
 
 final as (
     select
-        deduped.subscription_id,
-        deduped.customer_id,
-        deduped.plan,
-        {{ convert_currency('deduped.mrr_local', 'deduped.currency', 'deduped.started_at') }}
-            as mrr,
-        deduped.mrr_local,
-        deduped.currency,
-        deduped.started_at,
-        deduped.ended_at,
-        deduped._file_id as source_file_id,
-        deduped._row_number as source_row_number
-    from deduped
+        subscriptions.subscription_id,
+        subscriptions.customer_id,
+        subscriptions.plan,
+        {{ convert_currency(
+            'subscriptions.mrr_local', 'subscriptions.currency', 'subscriptions.started_at'
+        ) }} as mrr,
+        subscriptions.mrr_local,
+        subscriptions.currency,
+        subscriptions.started_at,
+        subscriptions.ended_at,
+        subscriptions.source_file_id,
+        subscriptions.source_row_number
+    from subscriptions
 )
 
 select * from final

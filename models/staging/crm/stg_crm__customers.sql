@@ -1,4 +1,5 @@
--- One row per customer: the latest exported version of each customer_id.
+-- One row per customer: the latest version of each customer_id.
+-- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
 {{ config(contract={'enforced': true}) }}
 
 with
@@ -13,13 +14,14 @@ cleaned as (
         nullif(trim(country), '') as country,
         lower(trim(acquisition_channel)) as acquisition_channel,
         created_at,
+        updated_at,
         _file_id,
         _row_number
     from {{ source('crm', 'customers') }}
 ),
 
 deduped as (
-    {{ dedupe_latest('cleaned', ['customer_id']) }}
+    {{ dedupe_latest('cleaned', ['customer_id'], updated_at='updated_at') }}
 ),
 
 final as (

@@ -1,38 +1,30 @@
--- One row per spend_date, channel and campaign: the latest exported version of each key.
--- An empty campaign becomes '' (never null) so that the key is a plain three-column key.
+-- One row per spend_date, channel and campaign: the latest version of each key
+-- (base_marketing__marketing_spend: the newest updated_at, else the file loaded last), in a
+-- known currency: the reporting currency or one of seeds/exchange_rates.csv. Spend in another
+-- currency is held back (int_held_back_rows, rpt_quarantine: unknown_currency) until its rate
+-- is added.
 -- amount is converted to the reporting currency at the rate valid on spend_date.
 {{ config(contract={'enforced': true}) }}
 
 with
 
-cleaned as (
-    select
-        spend_date,
-        lower(trim(channel)) as channel,
-        coalesce(trim(campaign), '') as campaign,
-        amount as amount_local,
-        {{ clean_currency('currency') }} as currency,
-        _file_id,
-        _row_number
-    from {{ source('marketing', 'marketing_spend') }}
-),
-
-deduped as (
-    {{ dedupe_latest('cleaned', ['spend_date', 'channel', 'campaign']) }}
+spend as (
+    select * from {{ ref('base_marketing__marketing_spend') }}
+    where currency in ({{ known_currencies() }})
 ),
 
 final as (
     select
-        deduped.spend_date,
-        deduped.channel,
-        deduped.campaign,
-        {{ convert_currency('deduped.amount_local', 'deduped.currency', 'deduped.spend_date') }}
+        spend.spend_date,
+        spend.channel,
+        spend.campaign,
+        {{ convert_currency('spend.amount_local', 'spend.currency', 'spend.spend_date') }}
             as amount,
-        deduped.amount_local,
-        deduped.currency,
-        deduped._file_id as source_file_id,
-        deduped._row_number as source_row_number
-    from deduped
+        spend.amount_local,
+        spend.currency,
+        spend.source_file_id,
+        spend.source_row_number
+    from spend
 )
 
 select * from final

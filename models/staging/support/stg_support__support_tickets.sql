@@ -1,4 +1,5 @@
--- One row per support ticket: the latest exported version of each ticket_id.
+-- One row per support ticket: the latest version of each ticket_id.
+-- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
 {{ config(contract={'enforced': true}) }}
 
 with
@@ -12,13 +13,14 @@ cleaned as (
         lower(trim(category)) as category,
         lower(trim(priority)) as priority,
         nullif(lower(trim(channel)), '') as channel,
+        updated_at,
         _file_id,
         _row_number
     from {{ source('support', 'support_tickets') }}
 ),
 
 deduped as (
-    {{ dedupe_latest('cleaned', ['ticket_id']) }}
+    {{ dedupe_latest('cleaned', ['ticket_id'], updated_at='updated_at') }}
 ),
 
 final as (

@@ -1,0 +1,41 @@
+-- One row per invoice_id: its latest version (the newest updated_at, else the file loaded
+-- last; macros/dedupe_latest.sql), cleaned, in ANY currency. stg_billing__invoices keeps the
+-- versions in a known currency; int_held_back_rows lists the others (unknown_currency).
+with
+
+cleaned as (
+    select
+        trim(invoice_id) as invoice_id,
+        trim(customer_id) as customer_id,
+        issued_at,
+        due_at,
+        amount as amount_local,
+        {{ clean_currency('currency') }} as currency,
+        nullif(lower(trim(status)), '') as status,
+        updated_at,
+        _file_id,
+        _row_number,
+        _loaded_at
+    from {{ source('billing', 'invoices') }}
+),
+
+deduped as (
+    {{ dedupe_latest('cleaned', ['invoice_id'], updated_at='updated_at') }}
+),
+
+final as (
+    select
+        deduped.invoice_id,
+        deduped.customer_id,
+        deduped.issued_at,
+        deduped.due_at,
+        deduped.amount_local,
+        deduped.currency,
+        deduped.status,
+        deduped._file_id as source_file_id,
+        deduped._row_number as source_row_number,
+        deduped._loaded_at as source_loaded_at
+    from deduped
+)
+
+select * from final

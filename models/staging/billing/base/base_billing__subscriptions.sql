@@ -1,0 +1,41 @@
+-- One row per subscription_id: its latest version (the newest updated_at, else the file
+-- loaded last; macros/dedupe_latest.sql), cleaned, in ANY currency. stg_billing__subscriptions
+-- keeps the versions in a known currency; int_held_back_rows lists the others.
+with
+
+cleaned as (
+    select
+        trim(subscription_id) as subscription_id,
+        trim(customer_id) as customer_id,
+        nullif(trim(plan), '') as plan,
+        mrr as mrr_local,
+        {{ clean_currency('currency') }} as currency,
+        started_at,
+        ended_at,
+        updated_at,
+        _file_id,
+        _row_number,
+        _loaded_at
+    from {{ source('billing', 'subscriptions') }}
+),
+
+deduped as (
+    {{ dedupe_latest('cleaned', ['subscription_id'], updated_at='updated_at') }}
+),
+
+final as (
+    select
+        deduped.subscription_id,
+        deduped.customer_id,
+        deduped.plan,
+        deduped.mrr_local,
+        deduped.currency,
+        deduped.started_at,
+        deduped.ended_at,
+        deduped._file_id as source_file_id,
+        deduped._row_number as source_row_number,
+        deduped._loaded_at as source_loaded_at
+    from deduped
+)
+
+select * from final
