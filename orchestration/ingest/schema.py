@@ -51,7 +51,7 @@ META_DDL = (
         file_format varchar,
         file_size bigint not null,
         content_hash varchar not null,  -- sha256 of the bytes
-        status varchar not null,         -- loaded | rejected | failed (retried next run)
+        status varchar not null,         -- loaded | rejected | failed (retried next run) | ignored
         error varchar,                   -- why it was rejected or failed; never a cell value
         rows_read bigint not null,
         rows_loaded bigint not null,
