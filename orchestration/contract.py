@@ -55,7 +55,7 @@ def _c(name: str, type_: str = "text", *, req: bool = False, **kw) -> Column:
 
 # The optional column that says when the exporting system last changed a row. Only sources
 # whose rows a later export restates (a customer's segment, a subscription's end, an
-# invoice's status, a ticket's resolution, a corrected payment or spend) have it; events
+# invoice's status, a ticket's resolution, a corrected payment, spend or cost) have it; events
 # (usage events, survey responses, reminders) are never restated. A file without it loads.
 UPDATED_AT = "updated_at"
 
@@ -198,6 +198,26 @@ SOURCES: tuple[Source, ...] = (
             _updated_at(),
         ),
     ),
+    # The accounting export's costs per month, ledger account and department: what fully
+    # loaded CAC adds to the marketing spend (seeds/cost_account_categories.csv says which
+    # accounts are acquisition costs). month may be any day of the month (period start or
+    # end): staging normalises it to the first day, so both spellings are the same key.
+    # amount may be negative: a ledger credit (a correction, a refund from a supplier)
+    # lowers the month's costs, so it is loaded, not quarantined.
+    Source(
+        "costs",
+        "accounting",
+        ("month", "account", "department"),
+        (
+            _c("month", "date", req=True),
+            _c("account", req=True),
+            _c("cost_category"),
+            _c("amount", "number", req=True),
+            _c("currency"),
+            _c("department"),
+            _updated_at(),
+        ),
+    ),
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
@@ -216,6 +236,7 @@ EVENT_TIME_COLUMN = {
     "payments": "paid_at",
     "payment_reminders": "sent_at",
     "marketing_spend": "spend_date",
+    "costs": "month",
 }
 
 # File endings the landing zone accepts, and the reader each one means.
@@ -232,7 +253,7 @@ REASON_CODES = {
     "invalid_date": "a value is not a YYYY-MM-DD date",
     "invalid_timestamp": "a value is not an ISO 8601 timestamp",
     "invalid_value": "a value is outside the contract's closed set (survey_type, priority, status)",
-    "negative_amount": "an amount or mrr is negative",
+    "negative_amount": "an amount or mrr is negative (costs' amount may be: a ledger credit)",
     "invalid_currency": "a currency is not a three-letter code",
     "score_out_of_scale": "a survey score is outside its scale",
     "due_before_issued": "an invoice's due_at is before its issued_at",

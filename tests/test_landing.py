@@ -28,7 +28,7 @@ AS_OF = "2025-06-30"
 AS_OF_DATE = dt.date(2025, 6, 30)
 KNOWN = (
     "customers, subscriptions, survey_responses, support_tickets, usage_events, invoices,"
-    " payments, payment_reminders, marketing_spend"
+    " payments, payment_reminders, marketing_spend, costs"
 )
 
 

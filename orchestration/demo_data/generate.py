@@ -56,6 +56,7 @@ FILE_FORMATS = {
     "payments": "csv",
     "payment_reminders": "csv",
     "marketing_spend": "csv",
+    "costs": "csv",
 }
 COPY_OPTIONS = {
     "csv": "FORMAT CSV, HEADER true",
@@ -160,6 +161,29 @@ CAMPAIGNS = [
     ("events", "trade_shows", 125000.0, "event"),
     ("events", "webinar_promotion", 1250.0, "daily"),
 ]
+# The accounting export's cost lines (Norwegian standard chart NS 4102 account numbers):
+# account, department (None = none), currency, USD per month at scale 1. Sales and marketing
+# payroll and tools are what fully loaded CAC adds to the ad spend above; the rest is overhead
+# (seeds/cost_account_categories.csv counts a share of it). Advertising (7320) is not here:
+# it is the marketing_spend export.
+COST_LINES = [
+    ("5000", "sales", "USD", 90000.0),
+    ("5000", "marketing", "USD", 40000.0),
+    ("5000", "product", "USD", 150000.0),
+    ("5000", "admin", "USD", 60000.0),
+    ("6300", None, "EUR", 23000.0),
+    ("6540", "sales", "USD", 6000.0),
+    ("6540", "marketing", "USD", 8000.0),
+    ("7140", "sales", "NOK", 10000.0),
+    ("7350", "sales", "USD", 3000.0),
+]
+COST_CATEGORY = {
+    "5000": "Payroll",
+    "6300": "Rent",
+    "6540": "Software",
+    "7140": "Travel",
+    "7350": "Entertainment",
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -798,6 +822,41 @@ def _build_marketing(con: duckdb.DuckDBPyConnection, scale: float) -> None:
     """)
 
 
+def _build_costs(con: duckdb.DuckDBPyConnection, scale: float) -> None:
+    """Monthly ledger costs of the closed months (the month's last day by the window's end);
+    the exporter dates some months by their first day, some by their last."""
+    rows = ", ".join(
+        f"({n}, '{acct}', {_lit(dept)}, '{cur}', {base})"
+        for n, (acct, dept, cur, base) in enumerate(COST_LINES, start=1)
+    )
+    con.execute(f"""
+    CREATE TABLE co AS
+    WITH lines AS (
+        SELECT * FROM (VALUES {rows}) t(line_no, account, department, currency, per_month)
+    ),
+    months AS (
+        SELECT CAST(range AS DATE) AS m
+        FROM range(date_trunc('month', win_start()), win_end() + 1, INTERVAL 1 MONTH)
+        WHERE last_day(CAST(range AS DATE)) <= win_end()
+    ),
+    priced AS (
+        -- costs grow with the company over the window, a little noise month to month
+        SELECT l.*, mo.m, month_idx(mo.m) * 100 + l.line_no + 1000 AS rid,
+            per_month * {float(scale)} * (0.8 + 0.4 * (mo.m - win_start()) / win_days())
+            * (0.9 + 0.2 * u2(month_idx(mo.m), l.line_no, 'cost')) AS usd
+        FROM lines l CROSS JOIN months mo
+    )
+    SELECT rid, m, account, department, currency,
+        {_map("account", COST_CATEGORY)} AS cost_category,
+        -- the row's own currency: USD converted back at a round demo rate
+        round(usd / CASE currency WHEN 'EUR' THEN 1.08 WHEN 'NOK' THEN 0.1 ELSE 1 END, 2)
+            AS amount,
+        CASE WHEN u1(rid, 'month_end') < 0.3 THEN last_day(m) ELSE m END AS month_d,
+        greatest(0, month_idx(m)) AS file_idx
+    FROM priced
+    """)
+
+
 # ---------------------------------------------------------------------------------------
 # Contract views: each source's good rows as text, plus hidden columns that drive delivery
 # ---------------------------------------------------------------------------------------
@@ -853,6 +912,10 @@ GOOD_ROWS = {
         SELECT fmt_d(d) AS spend_date, channel, campaign, money(amount) AS amount, currency,
             rid AS _rid, file_idx AS _file, CAST(d AS TIMESTAMP) AS _sort
         FROM ms""",
+    "costs": """
+        SELECT fmt_d(month_d) AS month, account, cost_category, money(amount) AS amount,
+            currency, department, rid AS _rid, file_idx AS _file, CAST(m AS TIMESTAMP) AS _sort
+        FROM co""",
 }
 
 
@@ -978,6 +1041,12 @@ DEFECTS: dict[str, list[Defect]] = {
         Defect("invalid_number", "amount", _bad_number("g.amount")),
         Defect("negative_amount", "amount", _negative("g.amount")),
         Defect("invalid_currency", "currency", "'dollars'"),
+    ],
+    "costs": [
+        Defect("missing_required", "account", "NULL"),
+        Defect("invalid_date", "month", _bad_date("g.month")),
+        Defect("invalid_number", "amount", _bad_number("g.amount")),
+        Defect("invalid_currency", "currency", "'kroner'"),
     ],
 }
 
@@ -1194,7 +1263,7 @@ MANIFEST_NOTES = {
     " version wins and may carry changes (segment, ended_at, status)",
     "distinct_keys": "distinct valid primary keys after de-duplication",
     "bad keys": "bad rows that are not fixed later have a key ending in -bad-NNNN (for"
-    " marketing_spend: the campaign) or an empty required column",
+    " marketing_spend: the campaign; for costs: the department) or an empty required column",
 }
 
 
@@ -1219,6 +1288,7 @@ def _build_all(con: duckdb.DuckDBPyConnection, scale: float) -> None:
     _build_surveys(con)
     _build_invoices(con)
     _build_marketing(con, scale)
+    _build_costs(con, scale)
     for source in SOURCES:
         con.execute(f"CREATE VIEW good_{source.name} AS {_good_rows(source)}")
         _select_rows(con, source)
