@@ -54,6 +54,19 @@ counts as (
         (
             select count(*) as staged from {{ ref('stg_marketing__marketing_spend') }}
         ) as staging_rows
+    union all
+    select
+        'costs' as source_table,
+        (
+            select count(*) as key_count from (
+                select distinct
+                    {{ pulse_month('month') }} as cost_month,
+                    trim(account) as account,  -- noqa: RF04
+                    coalesce(lower(trim(department)), '') as department
+                from {{ source('accounting', 'costs') }}
+            ) as cost_keys
+        ) as raw_distinct_keys,
+        (select count(*) as staged from {{ ref('stg_accounting__costs') }}) as staging_rows
 )
 
 select

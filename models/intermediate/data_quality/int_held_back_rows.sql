@@ -68,6 +68,21 @@ held_back_spend as (
     where spend.currency not in (select known.currency from known)
 ),
 
+held_back_costs as (
+    select
+        'costs' as source_name,
+        cost_rows.source_file_id as file_id,
+        cost_rows.source_row_number as row_number,
+        {{ dbt.concat([
+            'cast(cost_rows.month as ' ~ dbt.type_string() ~ ')',
+            "'|'", 'cost_rows.account', "'|'", 'cost_rows.department'
+        ]) }} as primary_key,
+        cost_rows.currency,
+        cost_rows.source_loaded_at as quarantined_at
+    from {{ ref('base_accounting__costs') }} as cost_rows
+    where cost_rows.currency not in (select known.currency from known)
+),
+
 held_back as (
     select * from held_back_invoices
     union all
@@ -76,6 +91,8 @@ held_back as (
     select * from held_back_subscriptions
     union all
     select * from held_back_spend
+    union all
+    select * from held_back_costs
 ),
 
 final as (
