@@ -2,6 +2,10 @@
 -- never be summed together with the per-channel rows of fct_cac_monthly.
 -- blended_cac = all spend / all new customers (organic ones included);
 -- paid_cac = all spend / new customers of the channels that had spend in the month.
+-- Fully loaded: the ledger's acquisition costs of the month (int_acquisition_costs_monthly:
+-- marketing team, sales, the acquisition share of overhead) added to the marketing spend;
+-- fully_loaded_cac = that / all new customers. Null in a month the accounting export does not
+-- cover (not the marketing-only figure: that would understate it).
 with
 
 channel_months as (
@@ -19,6 +23,22 @@ totals as (
     group by month, is_complete_month
 ),
 
+ledger as (
+    select * from {{ ref('int_acquisition_costs_monthly') }}
+),
+
+loaded as (
+    select
+        totals.*,
+        ledger.ledger_marketing_costs,
+        ledger.sales_costs,
+        ledger.acquisition_overhead_costs,
+        totals.marketing_spend + ledger.ledger_acquisition_costs
+            as fully_loaded_acquisition_costs
+    from totals
+    left join ledger on totals.month = ledger.month
+),
+
 final as (
     select
         month,
@@ -27,8 +47,13 @@ final as (
         cast(paid_new_customers as {{ dbt.type_bigint() }}) as paid_new_customers,
         {{ pulse_ratio('marketing_spend', 'new_customers') }} as blended_cac,
         {{ pulse_ratio('marketing_spend', 'paid_new_customers') }} as paid_cac,
-        is_complete_month
-    from totals
+        is_complete_month,
+        cast(ledger_marketing_costs as decimal(18, 4)) as ledger_marketing_costs,
+        cast(sales_costs as decimal(18, 4)) as sales_costs,
+        cast(acquisition_overhead_costs as decimal(18, 4)) as acquisition_overhead_costs,
+        cast(fully_loaded_acquisition_costs as decimal(18, 4)) as fully_loaded_acquisition_costs,
+        {{ pulse_ratio('fully_loaded_acquisition_costs', 'new_customers') }} as fully_loaded_cac
+    from loaded
 )
 
 select * from final

@@ -4,6 +4,10 @@
 -- window, averaged: each channel's spend is spread evenly over the customers it acquired,
 -- and a segment's cost is the spread it received. Spend of a channel that acquired nobody in
 -- the window is not attributed to any segment.
+-- fully_loaded_cac: cac plus the ledger's acquisition costs of the same window spread evenly
+-- over every customer acquired in it (int_acquisition_costs_trailing), so each segment gets
+-- the same amount per new customer. is_*cac_above_clv: the segment loses money on each new
+-- customer (the CAC is known and above the average CLV).
 with
 
 clv as (
@@ -16,6 +20,10 @@ segment_churn as (
 
 channel_cac as (
     select * from {{ ref('int_channel_cac_trailing') }}
+),
+
+ledger_costs as (
+    select * from {{ ref('int_acquisition_costs_trailing') }}
 ),
 
 acquired_in_window as (
@@ -66,10 +74,12 @@ ratios as (
         segment_cac.new_customers,
         segment_cac.allocated_marketing_spend,
         segment_cac.cac,
-        {{ pulse_ratio('per_segment.avg_clv', 'segment_cac.cac') }} as ltv_to_cac
+        {{ pulse_ratio('per_segment.avg_clv', 'segment_cac.cac') }} as ltv_to_cac,
+        segment_cac.cac + ledger_costs.ledger_cost_per_new_customer as fully_loaded_cac
     from per_segment
     left join segment_churn on per_segment.segment = segment_churn.segment
     left join segment_cac on per_segment.segment = segment_cac.segment
+    cross join ledger_costs
 ),
 
 final as (
@@ -89,7 +99,13 @@ final as (
         cac,
         ltv_to_cac,
         cast({{ var('ltv_to_cac_target') }} as {{ pulse_type_double() }}) as ltv_to_cac_target,
-        ltv_to_cac >= {{ var('ltv_to_cac_target') }} as meets_ltv_to_cac_target
+        ltv_to_cac >= {{ var('ltv_to_cac_target') }} as meets_ltv_to_cac_target,
+        fully_loaded_cac,
+        {{ pulse_ratio('avg_clv', 'fully_loaded_cac') }} as ltv_to_fully_loaded_cac,
+        {{ pulse_ratio('avg_clv', 'fully_loaded_cac') }} >= {{ var('ltv_to_cac_target') }}
+            as meets_ltv_to_fully_loaded_cac_target,
+        coalesce(cac > avg_clv, false) as is_cac_above_clv,
+        coalesce(fully_loaded_cac > avg_clv, false) as is_fully_loaded_cac_above_clv
     from ratios
 )
 
