@@ -167,15 +167,15 @@ CAMPAIGNS = [
 # (seeds/cost_account_categories.csv counts a share of it). Advertising (7320) is not here:
 # it is the marketing_spend export.
 COST_LINES = [
-    ("5000", "sales", "USD", 90000.0),
-    ("5000", "marketing", "USD", 40000.0),
-    ("5000", "product", "USD", 150000.0),
-    ("5000", "admin", "USD", 60000.0),
-    ("6300", None, "EUR", 23000.0),
-    ("6540", "sales", "USD", 6000.0),
-    ("6540", "marketing", "USD", 8000.0),
-    ("7140", "sales", "NOK", 10000.0),
-    ("7350", "sales", "USD", 3000.0),
+    ("5000", "sales", "USD", 300000.0),
+    ("5000", "marketing", "USD", 120000.0),
+    ("5000", "product", "USD", 400000.0),
+    ("5000", "admin", "USD", 150000.0),
+    ("6300", None, "EUR", 60000.0),
+    ("6540", "sales", "USD", 20000.0),
+    ("6540", "marketing", "USD", 25000.0),
+    ("7140", "sales", "NOK", 30000.0),
+    ("7350", "sales", "USD", 10000.0),
 ]
 COST_CATEGORY = {
     "5000": "Payroll",
