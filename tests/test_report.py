@@ -123,10 +123,19 @@ create table dim_customer_clv as select * from (values
 ) as t(customer_id, segment, acquisition_channel, clv, channel_cac, ltv_to_cac);
 
 create table rpt_clv_by_segment as select * from (values
-    ('smb', 2, 2, 3500.0, 1000.0, 3.5, 3.0, true),
-    ('enterprise', 1, 1, 9000.0, null, null, 3.0, false)
+    ('smb', 2, 2, 3500.0, 1000.0, 3.5, 3.0, true, 4000.0, 0.875, false, true),
+    ('enterprise', 1, 1, 9000.0, null, null, 3.0, false, null, null, false, false)
 ) as t(segment, customers, active_customers, avg_clv, cac, ltv_to_cac, ltv_to_cac_target,
-    meets_ltv_to_cac_target);
+    meets_ltv_to_cac_target, fully_loaded_cac, ltv_to_fully_loaded_cac, is_cac_above_clv,
+    is_fully_loaded_cac_above_clv);
+
+create table fct_cac_blended_monthly as select * from (values
+    (date '2026-05-01', 3000.0, 7, 3, 428.5714, 1000.0, true, 500.0, 1200.0, 300.0, 5000.0,
+     714.2857),
+    (date '2026-06-01', 100.0, 1, 1, 100.0, 100.0, false, null, null, null, null, null)
+) as t(month, marketing_spend, new_customers, paid_new_customers, blended_cac, paid_cac,
+    is_complete_month, ledger_marketing_costs, sales_costs, acquisition_overhead_costs,
+    fully_loaded_acquisition_costs, fully_loaded_cac);
 
 create table rpt_aging_summary as select * from (values
     ('current', 'smb', date '2026-06-30', 'EUR', 1, false, 3, 600.0, 60.0),
@@ -327,6 +336,21 @@ def test_data_quality_and_checks(html):
     assert re.search(r"Checks passed</div><div class=\"tile-value\">✓ 1<", html)
     assert re.search(r"Checks failed</div><div class=\"tile-value\">✗ 2<", html)
     assert "1 blocking, 1 warnings" in html and "nps out of range" in html
+
+
+def test_fully_loaded_cac_beside_the_marketing_only_one(html):
+    section = html.split('<section id="acquisition"')[1].split("</section>")[0]
+    # by segment: both CACs and both ratios, read from rpt_clv_by_segment
+    assert "Fully loaded CAC" in section and "LTV:fully loaded CAC" in section
+    assert re.search(r"<td[^>]*>4,000[^<]*</td>\s*<td[^>]*>0\.9</td>", section)
+    # the flag of smb (fully loaded) gives the warning; enterprise has none
+    assert section.count("losing money on each customer") == 1
+    assert "smb: CAC above CLV (fully loaded: sales and overhead included)" in section
+    # the last complete month with ledger costs (2026-05), not the open month
+    table = section.split('id="fully-loaded-cac-table"')[1].split("</table>")[0]
+    assert "2026-05-01" in table and "2026-06-01" not in table
+    for figure in ("3,000", "500", "1,200", "300", "429", "714"):
+        assert re.search(rf">{figure}\b", table), figure
 
 
 def test_missing_and_empty_marts_give_notes_not_errors(tmp_path):

@@ -65,6 +65,7 @@ WHOLE_TABLES = (
     "fct_churn_monthly",
     "fct_cohort_retention",
     "fct_cac_monthly",
+    "fct_cac_blended_monthly",
     "dim_customer_clv",
     "rpt_clv_by_segment",
     "rpt_aging_summary",
@@ -1026,29 +1027,100 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
         cls="num",
         tid="acquisition-table",
     )
-    seg_table = ""
-    if _has(seg):
-        seg_table = "<h3>By segment</h3>" + _table(
-            ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {target:g}:1"],
-            [
-                [
-                    _e(r["segment"]),
-                    _fmt_int(r["customers"]),
-                    _fmt_money(r["avg_clv"], cur),
-                    _fmt_money(r["cac"], cur),
-                    _fmt_num(r["ltv_to_cac"]),
-                    "✓ yes" if _py(r["meets_ltv_to_cac_target"]) else "✗ no",
-                ]
-                for _, r in seg.iterrows()
-            ],
-            cls="num",
-        )
+    seg_table = _segment_cac_table(seg, cur, target) if _has(seg) else ""
+    loaded = _fully_loaded_cac_block(data.get("fct_cac_blended_monthly"), cur)
     return (
         f"<div class='chart-grid'><div class='chart-box'><h3>CAC</h3>{cac_chart}</div>"
         f"<div class='chart-box'><h3>LTV:CAC</h3>{ratio_chart}</div></div>{table}{seg_table}"
+        f"{loaded}"
         '<p class="legend">CAC (trailing): the channel CAC of dim_customer_clv; LTV:CAC = the '
         "channel's average CLV / its CAC (organic and referral channels spend nothing: no "
         f"ratio). ✓ meets the {target:g}:1 rule of thumb, ✗ does not.</p>"
+    )
+
+
+# The marts' CAC > CLV flags and the words the report shows for them.
+CAC_ABOVE_CLV_FLAGS = (
+    ("is_cac_above_clv", "marketing spend only"),
+    ("is_fully_loaded_cac_above_clv", "fully loaded: sales and overhead included"),
+)
+
+
+def _segment_cac_table(seg: pd.DataFrame, cur: str, target: float) -> str:
+    """CAC and LTV:CAC per segment on both bases (rpt_clv_by_segment), and a warning line
+    for each segment whose flag says a new customer costs more than it is worth."""
+    loaded = "fully_loaded_cac" in seg
+    head = ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {target:g}:1"]
+    if loaded:
+        head += ["Fully loaded CAC", "LTV:fully loaded CAC"]
+    rows = []
+    for _, r in seg.iterrows():
+        row = [
+            _e(r["segment"]),
+            _fmt_int(r["customers"]),
+            _fmt_money(r["avg_clv"], cur),
+            _fmt_money(r["cac"], cur),
+            _fmt_num(r["ltv_to_cac"]),
+            "✓ yes" if _py(r["meets_ltv_to_cac_target"]) else "✗ no",
+        ]
+        if loaded:
+            row += [_fmt_money(r["fully_loaded_cac"], cur), _fmt_num(r["ltv_to_fully_loaded_cac"])]
+        rows.append(row)
+    warnings = [
+        f"<p class='cac-warning'>⚠ {_e(r['segment'])}: CAC above CLV ({words}): losing money on"
+        " each customer.</p>"
+        for flag, words in CAC_ABOVE_CLV_FLAGS
+        if flag in seg
+        for _, r in seg.iterrows()
+        if _py(r[flag])
+    ]
+    return "<h3>By segment</h3>" + _table(head, rows, cls="num") + "".join(warnings)
+
+
+def _fully_loaded_cac_block(blended: pd.DataFrame | None, cur: str) -> str:
+    """The last complete month with ledger data: the marketing-only CAC beside the fully
+    loaded one and what it adds (fct_cac_blended_monthly)."""
+    if not _has(blended) or "fully_loaded_cac" not in blended:
+        return ""
+    done = blended[blended["is_complete_month"].fillna(False) & blended["fully_loaded_cac"].notna()]
+    if done.empty:
+        return (
+            "<h3>Fully loaded CAC</h3><p>No complete month has accounting costs yet: load the"
+            " accounting export (landing folder costs/) to see sales and overhead in CAC.</p>"
+        )
+    r = done.sort_values("month").iloc[-1]
+    table = _table(
+        [
+            "Month",
+            "Marketing spend",
+            "Marketing (ledger)",
+            "Sales",
+            "Overhead share",
+            "New customers",
+            "CAC (marketing only)",
+            "Fully loaded CAC",
+        ],
+        [
+            [
+                _e(str(_date(r["month"]))),
+                _fmt_money(r["marketing_spend"], cur),
+                _fmt_money(r["ledger_marketing_costs"], cur),
+                _fmt_money(r["sales_costs"], cur),
+                _fmt_money(r["acquisition_overhead_costs"], cur),
+                _fmt_int(r["new_customers"]),
+                _fmt_money(r["blended_cac"], cur),
+                _fmt_money(r["fully_loaded_cac"], cur),
+            ]
+        ],
+        cls="num",
+        tid="fully-loaded-cac-table",
+    )
+    return (
+        "<h3>Fully loaded CAC</h3>"
+        + table
+        + '<p class="legend">Fully loaded CAC counts every acquisition cost of the month: the'
+        " marketing spend, the ledger's marketing and sales costs and the acquisition share of"
+        " overhead (seeds/cost_account_categories.csv), over all new customers.</p>"
     )
 
 
@@ -1463,6 +1535,8 @@ td.bad { color: #a33c00; font-weight: 700; }
   border-left: 3px solid #bbb; }
 .section-error { border-left-color: #D55E00; color: #7a2e00; }
 .legend { color: var(--muted); font-size: 12px; }
+.cac-warning { border-left: 4px solid #D55E00; color: #7a2e00; padding: 4px 10px;
+  font-weight: 600; }
 footer { color: var(--muted); font-size: 12px; padding: 0 28px 28px; }
 @page { size: A4 landscape; margin: 10mm; }
 @media print { body { background: #fff; } nav { display: none; }
