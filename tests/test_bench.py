@@ -39,6 +39,7 @@ SOURCES = (
     "payments",
     "payment_reminders",
     "marketing_spend",
+    "costs",
 )
 
 
