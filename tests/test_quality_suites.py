@@ -11,6 +11,7 @@ import duckdb
 
 from orchestration.checks.table_quality import check_table
 from orchestration.config import Settings
+from orchestration.contract import SOURCES
 from orchestration.quality.gx_runner import EXPECTATIONS_DIR
 from tests.helpers import ingest
 
@@ -28,7 +29,7 @@ CHUNKABLE = {
 
 def test_raw_suites_are_row_wise():
     suites = sorted((EXPECTATIONS_DIR / "raw").glob("*.json"))
-    assert len(suites) == 9
+    assert len(suites) == len(SOURCES)
     for path in suites:
         for expectation in json.loads(path.read_text())["expectations"]:
             assert expectation["type"] in CHUNKABLE, (path.name, expectation["type"])
