@@ -1,0 +1,293 @@
+"""The shipped vendor profiles load their vendor's export, unmodified, into the raw contract.
+
+Each fixture under tests/fixtures/vendor_exports/<profile>/<dataset>/ is shaped like the
+vendor's own export (tests/fixtures/vendor_exports/README.md says which documentation or
+public sample each one mirrors). The expected rows below are worked out by hand from the
+fixture: keys, amounts in major units, ISO dates, MRR arithmetic, mapped statuses, and which
+rows are excluded or quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ingest, query
+
+# The profile engine (orchestration/ingest/profiles.py) applies these profiles; without it
+# a profile folder is not a landing folder the loader knows.
+pytest.importorskip("orchestration.ingest.profiles")
+
+# Short names for the expected rows.
+d, ts, n = dt.date, dt.datetime, Decimal
+
+VENDOR_EXPORTS = Path(__file__).parent / "fixtures" / "vendor_exports"
+
+
+def _landing_with(tmp_path: Path, profile: str) -> Path:
+    """A landing folder holding every dataset fixture of one profile, laid out as
+    <landing>/<profile>/<dataset>/<file>."""
+    landing = tmp_path / "landing"
+    shutil.copytree(VENDOR_EXPORTS / profile, landing / profile)
+    return landing
+
+
+def _load(tmp_path: Path, profile: str) -> Path:
+    warehouse = tmp_path / "warehouse.duckdb"
+    ingest(_landing_with(tmp_path, profile), warehouse)
+    return warehouse
+
+
+def _ledger(warehouse: Path, source: str) -> tuple:
+    """(status, rows_loaded, rows_quarantined, profile) of the one file loaded for `source`."""
+    rows = query(
+        warehouse,
+        "select status, rows_loaded, rows_quarantined, profile"
+        " from pulse_meta.load_ledger where source = ?",
+        [source],
+    )
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _quarantined(warehouse: Path, source: str) -> list[tuple]:
+    """(primary_key, reason_code) of the quarantined rows, in file order."""
+    return query(
+        warehouse,
+        "select primary_key, reason_code from pulse_meta.quarantine"
+        " where source = ? order by row_number",
+        [source],
+    )
+
+
+def _excluded(warehouse: Path, source: str) -> int:
+    """Rows the profile left out (exclude_when) or dropped as footer rows, as the ledger
+    counts them."""
+    (n,) = query(
+        warehouse, "select rows_excluded from pulse_meta.load_ledger where source = ?", [source]
+    )[0]
+    return n
+
+
+# --- Tripletex: customer ledger, open items -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tripletex(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("tripletex"), "tripletex")
+
+
+def test_tripletex_open_items_load_as_open_invoices(tripletex):
+    # Semicolons, Windows-1252, dd.mm.yyyy, decimal comma with space and no-break-space
+    # thousands separators; the open remainder (Restbeløp) is the amount; NOK when the
+    # currency cell is empty.
+    rows = query(
+        tripletex,
+        "select invoice_id, customer_id, issued_at, due_at, amount, currency, status"
+        " from raw.invoices order by invoice_id",
+    )
+    assert rows == [
+        ("2026101", "10001", d(2026, 1, 15), d(2026, 1, 29), n("12500.00"), "NOK", "open"),
+        ("2026102", "10002", d(2026, 1, 20), d(2026, 2, 3), n("2000.25"), "NOK", "open"),
+        ("2026105", "10005", d(2026, 1, 31), d(2026, 2, 14), n("1234567.89"), "EUR", "open"),
+        ("2026106", "10006", d(2026, 2, 1), d(2026, 2, 15), n("850.00"), "NOK", "open"),
+    ]
+
+
+def test_tripletex_names_survive_windows_1252_and_quoting(tripletex):
+    # æøå decoded from cp1252; a quoted name holding the delimiter stays one cell; the
+    # invoice total the mapping does not use stays in _extra as the export wrote it.
+    extra = dict(
+        query(tripletex, "select invoice_id, _extra from raw.invoices order by invoice_id")
+    )
+    assert json.loads(extra["2026102"])["Kundenavn"] == "Ærlig Økonomi & Sønn AS"
+    assert json.loads(extra["2026102"])["Beløp"] == "5 000,50"
+    assert json.loads(extra["2026106"])["Kundenavn"] == "Skjærgården Kafé; Drift AS"
+
+
+def test_tripletex_counts(tripletex):
+    # 6 data rows: 4 loaded, 1 quarantined (2026103 has no due date), 1 credit note
+    # excluded (2026104), plus the Sum footer row dropped.
+    assert _ledger(tripletex, "invoices") == ("loaded", 4, 1, "tripletex")
+    assert _quarantined(tripletex, "invoices") == [("2026103", "missing_required")]
+    assert _excluded(tripletex, "invoices") == 2
+
+
+# --- Stripe: Dashboard exports ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stripe(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("stripe"), "stripe")
+
+
+def test_stripe_invoices(stripe):
+    # Amount Due in major units; due date = issue date for auto-charged invoices without
+    # one; uncollectible is still owed (open); the draft is excluded; upper-case currency.
+    rows = query(
+        stripe,
+        "select invoice_id, customer_id, issued_at, due_at, amount, currency, status"
+        " from raw.invoices order by invoice_id",
+    )
+    assert rows == [
+        (
+            "in_1QaAlpha0001",
+            "cus_PAlpha0001",
+            d(2026, 1, 5),
+            d(2026, 1, 5),
+            n("49.00"),
+            "USD",
+            "paid",
+        ),
+        (
+            "in_1QbBeta00001",
+            "cus_PBeta00001",
+            d(2026, 1, 5),
+            d(2026, 2, 4),
+            n("1200.00"),
+            "EUR",
+            "open",
+        ),
+        (
+            "in_1QcGamma0001",
+            "cus_PGamma0001",
+            d(2026, 1, 6),
+            d(2026, 1, 20),
+            n("300.00"),
+            "USD",
+            "void",
+        ),
+        (
+            "in_1QdDelta0001",
+            "cus_PDelta0001",
+            d(2025, 12, 8),
+            d(2025, 12, 8),
+            n("75.50"),
+            "GBP",
+            "open",
+        ),
+        # Total 100.00 less a 20.00 credit balance: 80.00 due.
+        (
+            "in_1QfEpsilon01",
+            "cus_PEpsil0001",
+            d(2026, 1, 31),
+            d(2026, 1, 31),
+            n("80.00"),
+            "USD",
+            "paid",
+        ),
+    ]
+    assert _ledger(stripe, "invoices") == ("loaded", 5, 0, "stripe")
+    assert _excluded(stripe, "invoices") == 1
+
+
+def test_stripe_subscriptions_mrr(stripe):
+    # MRR = Amount x Quantity per month: 49 x 1; 1200 x 3 / 12 = 300; 10 x 52 / 12 = 43.33;
+    # 2 x 2 x 365 / 12 = 121.67; a trial 0. incomplete_expired never started: excluded.
+    rows = query(
+        stripe,
+        "select subscription_id, customer_id, plan, mrr, currency, started_at, ended_at"
+        " from raw.subscriptions order by subscription_id",
+    )
+    assert rows == [
+        (
+            "sub_1QaAlpha0001",
+            "cus_PAlpha0001",
+            "price_1MonthlyBasic",
+            n("49.00"),
+            "USD",
+            d(2025, 11, 5),
+            None,
+        ),
+        (
+            "sub_1QbBeta00001",
+            "cus_PBeta00001",
+            "price_1YearlyTeam",
+            n("300.00"),
+            "EUR",
+            d(2026, 1, 5),
+            None,
+        ),
+        (
+            "sub_1QdDelta0001",
+            "cus_PDelta0001",
+            "price_1WeeklyLite",
+            n("43.33"),
+            "GBP",
+            d(2025, 10, 1),
+            None,
+        ),
+        (
+            "sub_1QgZeta00001",
+            "cus_PZeta00001",
+            "price_1DailyPass",
+            n("121.67"),
+            "USD",
+            d(2025, 12, 20),
+            d(2026, 1, 20),
+        ),
+        (
+            "sub_1QhEta000001",
+            "cus_PEta000001",
+            "price_1MonthlyPro",
+            n("0.00"),
+            "USD",
+            d(2026, 1, 25),
+            None,
+        ),
+    ]
+    assert _ledger(stripe, "subscriptions") == ("loaded", 5, 0, "stripe")
+    assert _excluded(stripe, "subscriptions") == 1
+
+
+def test_stripe_payments_net_of_refunds_without_failed_charges(stripe):
+    # Amount less Amount Refunded (Stripe's Converted Amount is ignored); the refunded charge
+    # loads as 0; the failed charge is excluded; the charge without an invoice is
+    # quarantined (a Pulse payment settles an invoice).
+    rows = query(
+        stripe,
+        "select payment_id, invoice_id, paid_at, amount from raw.payments order by payment_id",
+    )
+    assert rows == [
+        ("ch_3QaAlpha0001", "in_1QaAlpha0001", d(2026, 1, 5), n("49.00")),
+        ("ch_3QbBeta00001", "in_1QbBeta00001", d(2026, 1, 20), n("1000.00")),
+        ("ch_3QcGamma0001", "in_1QcGamma0001", d(2026, 1, 7), n("0.00")),
+    ]
+    assert _ledger(stripe, "payments") == ("loaded", 3, 1, "stripe")
+    assert _quarantined(stripe, "payments") == [("ch_3QeOneOff001", "missing_required")]
+    assert _excluded(stripe, "payments") == 1
+
+
+def test_stripe_customers(stripe):
+    # Stripe has no segment or acquisition channel: "unknown" until the CRM's rows resolve
+    # the customer; the name falls back to the description; the country code upper-case.
+    rows = query(
+        stripe,
+        "select customer_id, company_name, segment, country, acquisition_channel, created_at"
+        " from raw.customers order by customer_id",
+    )
+    assert rows == [
+        (
+            "cus_PAlpha0001",
+            "Alpha Fjellbyrå AS",
+            "unknown",
+            "NO",
+            "unknown",
+            ts(2025, 11, 5, 9, 12),
+        ),
+        (
+            "cus_PBeta00001",
+            "Beta Analyse, Nord AS",
+            "unknown",
+            "SE",
+            "unknown",
+            ts(2026, 1, 5, 10, 58),
+        ),
+        ("cus_PDelta0001", None, "unknown", "GB", "unknown", ts(2025, 10, 1, 3, 9)),
+    ]
+    assert _ledger(stripe, "customers") == ("loaded", 3, 0, "stripe")
