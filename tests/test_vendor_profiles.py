@@ -291,3 +291,68 @@ def test_stripe_customers(stripe):
         ("cus_PDelta0001", None, "unknown", "GB", "unknown", ts(2025, 10, 1, 3, 9)),
     ]
     assert _ledger(stripe, "customers") == ("loaded", 3, 0, "stripe")
+
+
+# --- HubSpot: companies -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hubspot(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("hubspot"), "hubspot")
+
+
+def test_hubspot_companies_segment_and_channel(hubspot):
+    # Employee bands: < 100 smb, 100..999 mid_market, >= 1000 enterprise (both boundaries in
+    # the fixture), empty -> unknown. Source categories in either case onto Pulse's channel
+    # names; an empty source -> unknown.
+    rows = query(
+        hubspot,
+        "select customer_id, company_name, country, segment, acquisition_channel, created_at"
+        " from raw.customers order by customer_id",
+    )
+    assert rows == [
+        ("18533216001", "Fjordlys Bakeri AS", "Norway", "smb", "organic", ts(2025, 3, 4, 9, 15)),
+        (
+            "18533216002",
+            "Nordavind Logistikk AS",
+            "Norway",
+            "mid_market",
+            "paid_search",
+            ts(2025, 4, 11, 14, 2),
+        ),
+        (
+            "18533216003",
+            "Globex Example, Inc.",
+            "United States",
+            "enterprise",
+            "paid_social",
+            ts(2025, 5, 20, 8, 30),
+        ),
+        ("18533216004", "Ærlig Økonomi AS", "Norway", "unknown", "referral", ts(2025, 6, 1, 12, 0)),
+        ("18533216005", "Blåbær Studio", "Sweden", "smb", "direct", ts(2025, 6, 15, 16, 45)),
+        (
+            "18533216006",
+            "Havgløtt Rederi AS",
+            "Norway",
+            "mid_market",
+            "offline",
+            ts(2025, 7, 1, 7, 5),
+        ),
+        (
+            "18533216007",
+            "Skjærgården Kafé",
+            "Denmark",
+            "enterprise",
+            "unknown",
+            ts(2025, 8, 9, 10, 10),
+        ),
+        ("18533216008", "Sørlandet Media AS", "Norway", "smb", "email", ts(2025, 9, 30, 23, 59)),
+    ]
+    assert _ledger(hubspot, "customers") == ("loaded", 8, 0, "hubspot")
+
+
+def test_hubspot_domain_kept_for_identity_resolution(hubspot):
+    extra = dict(
+        query(hubspot, "select customer_id, _extra from raw.customers order by customer_id")
+    )
+    assert json.loads(extra["18533216003"])["Company Domain Name"] == "globex.example.org"
