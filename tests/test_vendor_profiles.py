@@ -356,3 +356,43 @@ def test_hubspot_domain_kept_for_identity_resolution(hubspot):
         query(hubspot, "select customer_id, _extra from raw.customers order by customer_id")
     )
     assert json.loads(extra["18533216003"])["Company Domain Name"] == "globex.example.org"
+
+
+# --- Google Ads and Meta Ads: marketing spend -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ads(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("ads")
+    landing = tmp / "landing"
+    for profile in ("google_ads", "meta_ads"):
+        shutil.copytree(VENDOR_EXPORTS / profile, landing / profile)
+    warehouse = tmp / "warehouse.duckdb"
+    ingest(landing, warehouse)
+    return warehouse
+
+
+def test_google_ads_and_meta_ads_spend(ads):
+    # Google Ads: title and date-range lines above the header, "1,234.50" thousands
+    # commas, four "Total: ..." rows dropped; all of it paid_search. Meta: the currency from
+    # the spend column's header; paid_social; the no-delivery day excluded.
+    rows = query(
+        ads,
+        "select spend_date, channel, campaign, amount, currency"
+        " from raw.marketing_spend order by channel, spend_date, campaign",
+    )
+    assert rows == [
+        (d(2026, 1, 1), "paid_search", "Konkurrenter NO", n("98.40"), "NOK"),
+        (d(2026, 1, 1), "paid_search", "Merkevare NO", n("1234.50"), "NOK"),
+        (d(2026, 1, 2), "paid_search", "Display remarketing, Q1", n("0.00"), "NOK"),
+        (d(2026, 1, 2), "paid_search", "Merkevare NO", n("1010.00"), "NOK"),
+        (d(2026, 1, 1), "paid_social", 'Retargeting "Prøv gratis"', n("310.20"), "NOK"),
+        (d(2026, 1, 1), "paid_social", "Vinterkampanje – Lookalike NO", n("1250.75"), "NOK"),
+        (d(2026, 1, 2), "paid_social", "Vinterkampanje – Lookalike NO", n("1198.05"), "NOK"),
+    ]
+    ledger = query(
+        ads,
+        "select profile, rows_loaded, rows_quarantined, rows_excluded"
+        " from pulse_meta.load_ledger where source = 'marketing_spend' order by profile",
+    )
+    assert ledger == [("google_ads", 4, 0, 4), ("meta_ads", 3, 0, 1)]
