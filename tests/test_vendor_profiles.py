@@ -396,3 +396,138 @@ def test_google_ads_and_meta_ads_spend(ads):
         " from pulse_meta.load_ledger where source = 'marketing_spend' order by profile",
     )
     assert ledger == [("google_ads", 4, 0, 4), ("meta_ads", 3, 0, 1)]
+
+
+# --- Zendesk: tickets and their satisfaction ratings --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def zendesk(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("zendesk"), "zendesk")
+
+
+def test_zendesk_tickets(zendesk):
+    # Times with an offset into UTC (23:30 -05:00 is 04:30 UTC the next day); no priority ->
+    # normal; no ticket type -> unspecified; Via onto Pulse's channels; the ticket without
+    # an organization quarantined.
+    rows = query(
+        zendesk,
+        "select ticket_id, customer_id, created_at, resolved_at, category, priority, channel"
+        " from raw.support_tickets order by ticket_id",
+    )
+    assert rows == [
+        (
+            "4101",
+            "Fjordlys Bakeri AS",
+            ts(2026, 1, 5, 7, 12),
+            ts(2026, 1, 5, 13, 12),
+            "incident",
+            "high",
+            "email",
+        ),
+        (
+            "4102",
+            "Nordavind Logistikk AS",
+            ts(2026, 1, 6, 9, 0),
+            ts(2026, 1, 8, 15, 30),
+            "question",
+            "normal",
+            "web",
+        ),
+        (
+            "4103",
+            "Globex Example, Inc.",
+            ts(2026, 1, 11, 4, 30),
+            None,
+            "unspecified",
+            "normal",
+            "chat",
+        ),
+    ]
+    assert _ledger(zendesk, "support_tickets") == ("loaded", 3, 1, "zendesk")
+    assert _quarantined(zendesk, "support_tickets") == [("4104", "missing_required")]
+
+
+def test_zendesk_satisfaction_as_two_point_csat(zendesk):
+    # Good = 2, Bad = 1 out of 2; answered at the solve time; Offered and Unoffered excluded.
+    rows = query(
+        zendesk,
+        "select response_id, customer_id, survey_type, score, scale_max, responded_at,"
+        " ticket_id, touchpoint from raw.survey_responses order by response_id",
+    )
+    assert rows == [
+        (
+            "zendesk-csat-4101",
+            "Fjordlys Bakeri AS",
+            "csat",
+            2,
+            2,
+            ts(2026, 1, 5, 13, 12),
+            "4101",
+            "support_ticket",
+        ),
+        (
+            "zendesk-csat-4102",
+            "Nordavind Logistikk AS",
+            "csat",
+            1,
+            2,
+            ts(2026, 1, 8, 15, 30),
+            "4102",
+            "support_ticket",
+        ),
+    ]
+    assert _ledger(zendesk, "survey_responses") == ("loaded", 2, 0, "zendesk")
+    assert _excluded(zendesk, "survey_responses") == 2
+
+
+# --- Typeform: NPS responses ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def typeform(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("typeform"), "typeform")
+
+
+def test_typeform_nps_responses(typeform):
+    # The score from the column named by the question; the account from the hidden field;
+    # the partial response excluded; the response without an account quarantined.
+    rows = query(
+        typeform,
+        "select response_id, customer_id, survey_type, score, scale_max, responded_at, comment"
+        " from raw.survey_responses order by responded_at",
+    )
+    assert rows == [
+        (
+            "k2x9m1a7q3w8e5r0t6y4u2i1o9p7a5s3",
+            "18533216001",
+            "nps",
+            9,
+            10,
+            ts(2026, 1, 20, 10, 1, 12),
+            "Rask og hyggelig support, takk!",
+        ),
+        (
+            "b7n3v9c1x5z2l8k4j6h0g1f3d5s7a9q2",
+            "18533216002",
+            "nps",
+            0,
+            10,
+            ts(2026, 1, 21, 8, 17, 40),
+            'For dyrt, og "rapportene" mangler',
+        ),
+        (
+            "p0o9i8u7y6t5r4e3w2q1a2s3d4f5g6h7",
+            "18533216003",
+            "nps",
+            10,
+            10,
+            ts(2026, 1, 22, 23, 0, 30),
+            None,
+        ),
+    ]
+    assert _ledger(typeform, "survey_responses") == ("loaded", 3, 1, "typeform")
+    assert _quarantined(typeform, "survey_responses") == [
+        ("q9w8e7r6t5y4u3i2o1p0a9s8d7f6g5h4", "missing_required")
+    ]
+    assert _excluded(typeform, "survey_responses") == 1
