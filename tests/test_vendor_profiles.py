@@ -531,3 +531,52 @@ def test_typeform_nps_responses(typeform):
         ("q9w8e7r6t5y4u3i2o1p0a9s8d7f6g5h4", "missing_required")
     ]
     assert _excluded(typeform, "survey_responses") == 1
+
+
+# --- Segment: track calls as usage events -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def segment(tmp_path_factory) -> Path:
+    return _load(tmp_path_factory.mktemp("segment"), "segment")
+
+
+def test_segment_tracks_as_usage_events(segment):
+    # The account from context.groupId, the feature from properties.feature, the time in
+    # UTC; identify and page calls excluded; the anonymous track call (no group) quarantined.
+    rows = query(
+        segment,
+        "select event_id, customer_id, user_id, event_type, feature, occurred_at"
+        " from raw.usage_events order by occurred_at",
+    )
+    assert rows == [
+        (
+            "ajs-next-1737367200000-a1",
+            "18533216001",
+            "u_1001",
+            "Signed In",
+            None,
+            ts(2026, 1, 20, 10, 0, 0, 932000),
+        ),
+        (
+            "ajs-next-1737367260000-a2",
+            "18533216001",
+            "u_1001",
+            "Report Created",
+            "reports",
+            ts(2026, 1, 20, 10, 1, 0, 200000),
+        ),
+        (
+            "api-2b7e4c1d-9f0a-4e3b-8c2d-1a0b9c8d7e6f",
+            "18533216002",
+            "u_2002",
+            "Export Downloaded",
+            "exports",
+            ts(2026, 1, 21, 22, 59, 59),
+        ),
+    ]
+    assert _ledger(segment, "usage_events") == ("loaded", 3, 1, "segment")
+    assert _quarantined(segment, "usage_events") == [
+        ("ajs-next-1737370060000-b2", "missing_required")
+    ]
+    assert _excluded(segment, "usage_events") == 2
