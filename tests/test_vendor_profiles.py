@@ -29,6 +29,21 @@ d, ts, n = dt.date, dt.datetime, Decimal
 VENDOR_EXPORTS = Path(__file__).parent / "fixtures" / "vendor_exports"
 
 
+SHIPPED_PROFILES = Path(__file__).resolve().parents[1] / "profiles"
+
+
+def test_every_shipped_profile_is_valid_and_has_a_fixture_per_dataset():
+    from orchestration.ingest.profiles import load_catalog
+
+    catalog = load_catalog([SHIPPED_PROFILES])
+    assert catalog.errors == {}
+    assert set(catalog.profiles) == {p.stem for p in SHIPPED_PROFILES.glob("*.yml")}
+    for name, profile in catalog.profiles.items():
+        for dataset in profile.datasets:
+            folder = VENDOR_EXPORTS / name / dataset
+            assert folder.is_dir() and any(folder.iterdir()), f"{name}/{dataset}"
+
+
 def _landing_with(tmp_path: Path, profile: str) -> Path:
     """A landing folder holding every dataset fixture of one profile, laid out as
     <landing>/<profile>/<dataset>/<file>."""
