@@ -5,24 +5,19 @@
    previous serving copy, report and finance workbook stay.
 2. What Pulse does not know at the landing root (customer/, Customers/, a dot-file or
    dot-folder, a stray file) is reported: a ledger row with status `ignored` and the reason
-   (once per path), a warning in the run's output, and a row in rpt_load_files.
+   (once per path), a warning in the run's output, and a row in rpt_load_files. The strays
+   below ride along in tests/test_pipeline.py's one whole run, which checks them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
-from dagster import DagsterInstance
 
 from orchestration import cli
 from orchestration.publish import publish
-from tests.conftest import FIXTURES, write_usage_events
 
 AS_OF = "2025-06-30"
 AS_OF_DATE = dt.date(2025, 6, 30)
@@ -113,106 +108,3 @@ STRAYS = {
     ),
 }
 STRAY_BYTES = b"customer_id,email\nC1,someone@example.com\n"
-
-
-@pytest.fixture(scope="module")
-def stray_run(tmp_path_factory):
-    """One whole run over the fixture landing folder plus the strays, through the CLI."""
-    root = tmp_path_factory.mktemp("strays")
-    landing = root / "landing"
-    shutil.copytree(FIXTURES / "landing", landing)
-    write_usage_events(landing)
-    for name in ("customer", "Customers", ".cache"):
-        (landing / name).mkdir()
-        (landing / name / "2025-03.csv").write_bytes(STRAY_BYTES)
-    (landing / ".DS_Store").write_bytes(STRAY_BYTES)
-    (landing / "notes.txt").write_bytes(STRAY_BYTES)
-    mp = pytest.MonkeyPatch()
-    _set_env(mp, root, landing)
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        code = cli.main(["run"])
-    yield root, code, output.getvalue()
-    mp.undo()
-
-
-def _ledger(warehouse: Path):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(
-            "select file_path, source, file_format, file_size, content_hash, error,"
-            " rows_read, rows_loaded, rows_quarantined"
-            " from pulse_meta.load_ledger where status = 'ignored' order by file_path"
-        ).fetchall()
-    finally:
-        con.close()
-
-
-def test_run_with_strays_succeeds(stray_run):
-    _, code, output = stray_run
-    assert code == 0, output
-
-
-def test_strays_get_an_ignored_ledger_row_with_the_reason(stray_run):
-    root, _, _ = stray_run
-    rows = {row[0]: row[1:] for row in _ledger(root / "wh" / "pulse.duckdb")}
-    assert sorted(rows) == sorted(STRAYS)
-    for path, (is_folder, reason) in STRAYS.items():
-        source, fmt, size, sha, error, read, loaded, quarantined = rows[path]
-        assert source == path.rstrip("/")
-        assert fmt is None
-        assert error == reason
-        assert (read, loaded, quarantined) == (0, 0, 0)
-        if is_folder:
-            assert (size, sha) == (0, "")
-        else:
-            assert size == len(STRAY_BYTES)
-            assert len(sha) == 64
-        assert "example.com" not in error  # never the content
-
-
-def test_the_run_output_warns_about_each_stray(stray_run):
-    root, _, output = stray_run
-    for path, (_, reason) in STRAYS.items():
-        assert f"ignored {path} in {root / 'landing'}: {reason}" in output
-
-
-def test_strays_show_in_rpt_load_files(stray_run):
-    root, _, _ = stray_run
-    con = duckdb.connect(str(root / "serving" / "current" / "pulse.duckdb"), read_only=True)
-    try:
-        rows = con.execute(
-            "select file_path, status, error, is_reconciled from rpt_load_files"
-            " where status = 'ignored' order by file_path"
-        ).fetchall()
-    finally:
-        con.close()
-    assert rows == sorted((p, "ignored", reason, True) for p, (_, reason) in STRAYS.items())
-
-
-def test_strays_are_recorded_once_per_path_but_warned_every_run(stray_run):
-    from dagster import materialize
-
-    from orchestration.assets.landing import landing_asset
-    from orchestration.resources import build_resources
-
-    root, _, _ = stray_run
-    mp = pytest.MonkeyPatch()
-    _set_env(mp, root, root / "landing")
-    try:
-        instance = DagsterInstance.ephemeral()
-        result = materialize(
-            [landing_asset], resources=build_resources(), instance=instance, raise_on_error=True
-        )
-    finally:
-        mp.undo()
-    assert len(_ledger(root / "wh" / "pulse.duckdb")) == len(STRAYS)
-    metadata = result.asset_materializations_for_node("landing")[0].metadata
-    assert metadata["ignored"].value == len(STRAYS)
-    assert metadata["ignored_new"].value == 0
-    warnings = [
-        entry.user_message
-        for entry in instance.all_logs(result.run_id)
-        if entry.level == 30 and entry.user_message.startswith("ignored ")
-    ]
-    assert len(warnings) == len(STRAYS)

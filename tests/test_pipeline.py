@@ -9,7 +9,9 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from orchestration import cli
 from tests.conftest import FIXTURES, write_usage_events
+from tests.test_landing import STRAY_BYTES, STRAYS
 
 AS_OF = "2025-06-30"
 
@@ -53,6 +55,12 @@ def pipeline_env(tmp_path_factory, monkeypatch_module):
     outside.parent.mkdir()
     outside.write_text(OUTSIDE_TEXT)
     (landing / OUTSIDE_LINK).symlink_to(outside)
+    for path, (is_folder, _) in STRAYS.items():
+        if is_folder:
+            (landing / path).mkdir()
+            (landing / path / "2025-03.csv").write_bytes(STRAY_BYTES)
+        else:
+            (landing / path).write_bytes(STRAY_BYTES)
     monkeypatch_module.setenv("PULSE_LANDING_DIR", str(landing))
     monkeypatch_module.setenv("PULSE_WAREHOUSE", str(root / "wh" / "pulse.duckdb"))
     monkeypatch_module.setenv("PULSE_SERVING_DIR", str(root / "serving"))
@@ -146,8 +154,8 @@ def test_second_run_changes_nothing(first_run, monkeypatch):
     before = _q(root, "select count(*) from pulse_meta.load_ledger")[0][0]
     raw_before = _q(root, "select count(*) from raw.customers")[0][0]
     assert _run(instance).success
-    # 10 fixture files and the 3 hostile ones, each recorded once
-    assert _q(root, "select count(*) from pulse_meta.load_ledger")[0][0] == before == 13
+    # 10 fixture files, the 3 hostile ones and the 5 strays, each recorded once
+    assert _q(root, "select count(*) from pulse_meta.load_ledger")[0][0] == before == 18
     assert _q(root, "select count(*) from raw.customers")[0][0] == raw_before == 7
     mat = instance.get_latest_materialization_event(AssetKey(["raw", "customers"]))
     assert mat.asset_materialization.metadata["files_new"].value == 0
@@ -164,7 +172,7 @@ def test_a_successful_run_published_the_marts(first_run):
         quarantined = con.execute("select count(*) from rpt_quarantine").fetchone()[0]
     finally:
         con.close()
-    assert files == (13, True)
+    assert files == (18, True)
     assert quarantined == 19  # tests/test_ingestion.py EXPECTED_QUARANTINE
 
 
@@ -277,3 +285,73 @@ def test_no_value_of_a_rejected_file_reaches_any_output(first_run):
         assert secret not in errors, secret
         leaked = [p for p, text in texts.items() if secret in text]
         assert leaked == [], (secret, leaked)
+
+
+def _ignored_ledger(root: Path):
+    return _q(
+        root,
+        "select file_path, source, file_format, file_size, content_hash, error,"
+        " rows_read, rows_loaded, rows_quarantined"
+        " from pulse_meta.load_ledger where status = 'ignored' order by file_path",
+    )
+
+
+def test_strays_get_an_ignored_ledger_row_with_the_reason(first_run):
+    root, _, _ = first_run
+    rows = {row[0]: row[1:] for row in _ignored_ledger(root)}
+    assert sorted(rows) == sorted(STRAYS)
+    for path, (is_folder, reason) in STRAYS.items():
+        source, fmt, size, sha, error, read, loaded, quarantined = rows[path]
+        assert source == path.rstrip("/")
+        assert fmt is None
+        assert error == reason
+        assert (read, loaded, quarantined) == (0, 0, 0)
+        if is_folder:
+            assert (size, sha) == (0, "")
+        else:
+            assert size == len(STRAY_BYTES)
+            assert len(sha) == 64
+        assert "example.com" not in error  # never the content
+
+
+def test_the_run_output_warns_about_each_stray(first_run):
+    root, _, result = first_run
+    lines = cli.ignored_lines(result)
+    for path, (_, reason) in STRAYS.items():
+        assert f"ignored {path} in {root / 'landing'}: {reason}" in lines
+
+
+def test_strays_show_in_rpt_load_files(first_run):
+    root, _, _ = first_run
+    con = duckdb.connect(str(root / "serving" / "current" / "pulse.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "select file_path, status, error, is_reconciled from rpt_load_files"
+            " where status = 'ignored' order by file_path"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == sorted((p, "ignored", reason, True) for p, (_, reason) in STRAYS.items())
+
+
+def test_strays_are_recorded_once_per_path_but_warned_every_run(first_run):
+    from dagster import materialize
+
+    from orchestration.assets.landing import landing_asset
+    from orchestration.resources import build_resources
+
+    root, _, _ = first_run
+    instance = DagsterInstance.ephemeral()
+    result = materialize(
+        [landing_asset], resources=build_resources(), instance=instance, raise_on_error=True
+    )
+    assert len(_ignored_ledger(root)) == len(STRAYS)
+    metadata = result.asset_materializations_for_node("landing")[0].metadata
+    assert metadata["ignored"].value == len(STRAYS)
+    assert metadata["ignored_new"].value == 0
+    warnings = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.level == 30 and entry.user_message.startswith("ignored ")
+    ]
+    assert len(warnings) == len(STRAYS)
