@@ -1,13 +1,14 @@
 """The landing folder before anything loads: is it there, and what at its root is not Pulse's.
 
 `scan_landing` looks at the landing folder's top level (the loader reads inside the source
-folders), and one level into each profile folder (`<profile>/<dataset>/`, docs/profiles.md). A folder that does not exist, cannot be read, or holds none of the contract's
-source folders is an error (LandingError, naming the path): a misspelt PULSE_LANDING_DIR would
-otherwise load nothing and publish empty marts. Everything else at the root that is not a
-source folder (a misspelt or differently cased folder, a dot-file or dot-folder, a stray file)
-is an IgnoredEntry with the reason in words. `record_ignored` writes those to the load ledger
-with status `ignored`, once per path, so they show in rpt_load_files; the reason names the
-path's kind, never its content.
+folders) and one level into each profile folder (`<profile>/<dataset>/`, docs/profiles.md).
+A folder that does not exist, cannot be read, or holds neither a contract source folder nor a
+profile folder is an error (LandingError, naming the path): a misspelt PULSE_LANDING_DIR would
+otherwise load nothing and publish empty marts. Everything else that is not loaded (a misspelt
+or differently cased folder, a dot-file or dot-folder, a stray file, a folder of a broken
+profile, a profile folder's entry that is none of its datasets) is an IgnoredEntry with the
+reason in words. `record_ignored` writes those to the load ledger with status `ignored`, once
+per path, so they show in rpt_load_files; the reason names the path's kind, never its content.
 """
 
 from __future__ import annotations
