@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.ingest.landing import scan_landing
 from orchestration.ingest.profiles import ProfileError, load_catalog, load_profile
-from tests.helpers import ingest, query
+from tests.helpers import ingest, query, run_dbt
 
 # A Norwegian Excel export: a title row above the header, semicolons, cp1252 (æøå), decimal
 # commas with a space or a no-break space between thousands, day.month.year dates and a
@@ -197,6 +197,15 @@ def test_profile_maps_a_vendor_export_onto_the_contract(tmp_path, monkeypatch):
     # The profile folder is a known landing folder, not an ignored one.
     scan = scan_landing(landing)
     assert scan.profiles == ("acme",) and scan.ignored == ()
+
+    # rpt_load_files names the profile and reconciles with the excluded rows counted.
+    dbt_args = ["build", "--select", "+rpt_load_files", "--exclude", "test_type:singular"]
+    run_dbt(dbt_args, warehouse, "2026-02-28")
+    assert query(
+        warehouse,
+        "select profile_name, source_name, rows_read, rows_loaded, rows_quarantined,"
+        " rows_excluded, is_reconciled from rpt_load_files",
+    ) == [("acme", "invoices", 5, 2, 2, 1, True)]
 
 
 def test_broken_profile_names_the_file_and_key(tmp_path, monkeypatch):
