@@ -88,11 +88,15 @@ def test_norwegian_semicolon_export_loads_with_a_reader_file(tmp_path):
     ]
     quarantined = query(
         warehouse,
-        "select row_number, reason_code, raw_record from pulse_meta.quarantine order by 1",
+        "select row_number, reason_code, reasons, raw_record from pulse_meta.quarantine order by 1",
     )
-    assert [(r[0], r[1]) for r in quarantined] == [(3, "invalid_date"), (4, "invalid_number")]
+    # The reasons name the column (never the value).
+    assert [r[:3] for r in quarantined] == [
+        (3, "invalid_date", "invalid_date(issued_at)"),
+        (4, "invalid_number", "invalid_number(amount)"),
+    ]
     # The quarantined row is kept as it was read, not as normalised.
-    assert json.loads(quarantined[0][2])["issued_at"] == "31.02.2026"
+    assert json.loads(quarantined[0][3])["issued_at"] == "31.02.2026"
     # The reader file is Pulse's own: never loaded as data.
     assert query(
         warehouse, "select count(*) from pulse_meta.load_ledger where file_path like '%_reader%'"
@@ -192,8 +196,11 @@ def test_profile_maps_a_vendor_export_onto_the_contract(tmp_path, monkeypatch):
     # The file's columns the mapping does not use are kept in _extra.
     assert [json.loads(r[7]) for r in rows] == [{"Selger": "Kari"}, {"Selger": "Ola"}]
     assert query(
-        warehouse, "select row_number, reason_code from pulse_meta.quarantine order by 1"
-    ) == [(4, "negative_amount"), (5, "invalid_value")]
+        warehouse, "select row_number, reason_code, reasons from pulse_meta.quarantine order by 1"
+    ) == [
+        (4, "negative_amount", "negative_amount(amount)"),
+        (5, "invalid_value", "invalid_value(status)"),
+    ]
     # The profile folder is a known landing folder, not an ignored one.
     scan = scan_landing(landing)
     assert scan.profiles == ("acme",) and scan.ignored == ()

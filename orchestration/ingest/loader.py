@@ -234,7 +234,7 @@ def _load_checked_rows(
     record_json = _json_object(list(zip(names, column, strict=True)))
     con.execute(
         f"""create or replace temp table _checked as
-        select _rn, {v.reasons_expression(source)} as _reasons,
+        select _rn, {v.reasons_expression(source, with_columns=True)} as _reasons,
                {v.primary_key_expression(source)} as _pk,
                {extra_json} as _extra, *
         from _landing"""
@@ -249,7 +249,8 @@ def _load_checked_rows(
     # more than the rest of the checks).
     con.execute(
         f"""insert into pulse_meta.quarantine
-        select ?, ?, ?, _rn, _pk, _reasons[1], array_to_string(_reasons, ','), {record_json},
+        select ?, ?, ?, _rn, _pk, split_part(_reasons[1], '(', 1),
+               array_to_string(_reasons, ','), {record_json},
                now()::timestamp, null, null
         from _checked where len(_reasons) > 0 order by _rn""",
         [source.name, file_id, rel],
