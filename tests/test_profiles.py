@@ -5,9 +5,11 @@ Expected values are worked out by hand from the files written here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.ingest.landing import scan_landing
@@ -49,7 +51,7 @@ def _ledger(warehouse: Path, path: str) -> tuple:
     return query(
         warehouse,
         "select status, error, rows_read, rows_loaded, rows_quarantined, rows_excluded, profile,"
-        " source from pulse_meta.load_ledger where file_path = ?",
+        " source from pulse_meta.load_ledger where file_path = ? order by file_id desc limit 1",
         [path],
     )[0]
 
@@ -57,8 +59,12 @@ def _ledger(warehouse: Path, path: str) -> tuple:
 def test_norwegian_semicolon_export_loads_with_a_reader_file(tmp_path):
     landing = tmp_path / "landing"
     _write(landing / "invoices" / "faktura.csv", NORWEGIAN_INVOICES, "cp1252")
-    _write(landing / "invoices" / "_reader.yml", NORWEGIAN_READER)
     warehouse = tmp_path / "wh.duckdb"
+    # Dropped before its reader options: rejected in the contract's dialect ...
+    ingest(landing, warehouse)
+    assert _ledger(warehouse, "invoices/faktura.csv")[0] == "rejected"
+    # ... and loaded on the next run once they are declared, the file itself unchanged.
+    _write(landing / "invoices" / "_reader.yml", NORWEGIAN_READER)
     ingest(landing, warehouse)
 
     # 4 data rows + the footer; F3 (31 February) and F4 (a point between thousands where a
@@ -101,6 +107,9 @@ def test_norwegian_semicolon_export_loads_with_a_reader_file(tmp_path):
     assert query(
         warehouse, "select count(*) from pulse_meta.load_ledger where file_path like '%_reader%'"
     ) == [(0,)]
+    # A third run with nothing changed loads nothing again.
+    ingest(landing, warehouse)
+    assert query(warehouse, "select count(*) from pulse_meta.load_ledger") == [(2,)]
 
 
 def test_dotted_date_without_a_declared_format_rejects_the_file_naming_the_column(tmp_path):
@@ -248,3 +257,38 @@ def test_profile_missing_a_required_column_is_an_error_naming_it(tmp_path):
     )
     with pytest.raises(ProfileError, match="datasets.invoices.columns: .*requires customer_id"):
         load_profile(path)
+
+
+OLD_LEDGER_DDL = """
+create schema pulse_meta;
+create sequence pulse_meta.file_id_seq start 2;
+create table pulse_meta.load_ledger (
+    file_id bigint primary key, run_id varchar, source varchar not null,
+    file_path varchar not null, file_format varchar, file_size bigint not null,
+    content_hash varchar not null, status varchar not null, error varchar,
+    rows_read bigint not null, rows_loaded bigint not null, rows_quarantined bigint not null,
+    loaded_at timestamp not null
+);
+"""
+
+
+def test_a_ledger_from_before_profiles_is_migrated_and_its_files_not_reloaded(tmp_path):
+    landing = tmp_path / "landing"
+    body = "payment_id,invoice_id,paid_at,amount\nP1,I1,2025-09-03,5\n"
+    _write(landing / "payments" / "p.csv", body)
+    warehouse = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute(OLD_LEDGER_DDL)
+    con.execute(
+        "insert into pulse_meta.load_ledger values (1, 'old', 'payments', 'payments/p.csv',"
+        " 'csv', ?, ?, 'loaded', null, 1, 1, 0, now()::timestamp)",
+        [len(body), hashlib.sha256(body.encode()).hexdigest()],
+    )
+    con.close()
+
+    results = ingest(landing, warehouse)
+    assert [(r.file_path, r.status) for r in results] == [("payments/p.csv", "skipped")]
+    assert query(
+        warehouse,
+        "select file_id, rows_excluded, profile, reading_hash from pulse_meta.load_ledger",
+    ) == [(1, 0, None, None)]

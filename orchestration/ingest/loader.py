@@ -52,6 +52,7 @@ class FileResult:
     file_id: int | None = None
     rows_excluded: int = 0  # footer rows and rows a profile's exclude_when leaves out
     profile: str | None = None
+    reading_hash: str | None = None  # Mapping.fingerprint
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ class Mapping:
     @property
     def profile(self) -> str | None:
         return self.dataset.profile if self.dataset else None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """What identifies how the file is read, beside its bytes: a file rejected for want
+        of reader options, or loaded with a wrong date format, loads again once its folder's
+        options or profile change. None for the contract's own dialect (the ledgers written
+        before options existed hold null)."""
+        if self == Mapping(options_file=self.options_file):
+            return None
+        return hashlib.sha256(repr((self.options, self.dataset, self.error)).encode()).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -268,15 +279,20 @@ def _load_checked_rows(
     return read, loaded, read - loaded
 
 
-def _already_seen(con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str) -> bool:
-    """The path's latest ledger entry holds this content and did not fail. Only the latest
-    counts: content that returns to an earlier version (A, B, A) is a new delivery."""
+def _already_seen(
+    con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str, reading: str | None
+) -> bool:
+    """The path's latest ledger entry holds this content, read the same way (`reading`: the
+    reader options' and profile's fingerprint), and did not fail. Only the latest counts:
+    content that returns to an earlier version (A, B, A) is a new delivery."""
     latest = con.execute(
-        "select content_hash, status from pulse_meta.load_ledger"
+        "select content_hash, status, reading_hash from pulse_meta.load_ledger"
         " where source = ? and file_path = ? order by file_id desc limit 1",
         [source, rel],
     ).fetchone()
-    return latest is not None and latest[0] == sha and latest[1] != "failed"
+    return (
+        latest is not None and latest[0] == sha and latest[1] != "failed" and latest[2] == reading
+    )
 
 
 def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResult) -> None:
@@ -284,8 +300,8 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
     con.execute(
         """insert into pulse_meta.load_ledger (file_id, run_id, source, file_path, file_format,
             file_size, content_hash, status, error, rows_read, rows_loaded, rows_quarantined,
-            rows_excluded, profile, loaded_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
+            rows_excluded, profile, reading_hash, loaded_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
         [
             file_id,
             run_id,
@@ -301,6 +317,7 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
             result.rows_quarantined,
             result.rows_excluded,
             result.profile,
+            result.reading_hash,
         ],
     )
 
@@ -532,13 +549,20 @@ def _load_version(
             file_id,
             excluded,
             profile,
+            mapping.fingerprint,
         )
         _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
         con.execute("commit")
     except FileRejected as exc:
         _rollback(con, rel)
         rejected = FileResult(
-            source.name, rel, "rejected", error=str(exc), file_id=file_id, profile=profile
+            source.name,
+            rel,
+            "rejected",
+            error=str(exc),
+            file_id=file_id,
+            profile=profile,
+            reading_hash=mapping.fingerprint,
         )
         return _conclude(con, run_id, rel, fmt, version, rejected)
     except Exception as exc:
@@ -576,7 +600,7 @@ def load_file(
     version = None
     try:
         version = _version(landing_dir, path)
-        if _already_seen(con, source.name, rel, version.sha):
+        if _already_seen(con, source.name, rel, version.sha, mapping.fingerprint):
             return FileResult(source.name, rel, "skipped", profile=mapping.profile)
         return _load_version(con, source, rel, fmt, version, run_id, mapping)
     except Exception as exc:  # the file could not be looked at, or the ledger not asked
