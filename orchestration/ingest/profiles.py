@@ -28,7 +28,16 @@ PROFILES_DIR_ENV = "PULSE_PROFILES_DIR"
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _TOP_KEYS = {"profile", "system", "description", "documentation", "datasets"}
-_DATASET_KEYS = {"source", "reader", "columns", "value_maps", "constants", "exclude_when"}
+_DATASET_KEYS = {
+    "source",
+    "description",
+    "documentation",
+    "reader",
+    "columns",
+    "value_maps",
+    "constants",
+    "exclude_when",
+}
 # A file column referenced in an expression: a double-quoted identifier.
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")*)"')
 
