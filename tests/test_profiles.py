@@ -137,6 +137,17 @@ def test_dotted_date_without_a_declared_format_rejects_the_file_naming_the_colum
     assert _ledger(warehouse, "payments/p.csv")[:5] == ("loaded", None, 2, 1, 1)
 
 
+def test_broken_reader_file_rejects_the_folder_naming_file_and_key(tmp_path):
+    landing = tmp_path / "landing"
+    _write(landing / "invoices" / "faktura.csv", NORWEGIAN_INVOICES, "cp1252")
+    _write(landing / "invoices" / "_reader.yml", NORWEGIAN_READER.replace('";"', '":"'))
+    warehouse = tmp_path / "wh.duckdb"
+    ingest(landing, warehouse)
+    status, error, *_ = _ledger(warehouse, "invoices/faktura.csv")
+    assert status == "rejected"
+    assert error.startswith("invoices/_reader.yml: key reader.delimiter: not one of")
+
+
 ACME_PROFILE = """\
 profile: acme
 system: billing

@@ -12,12 +12,11 @@ raises OptionsError naming the file and the key (never the file's data).
 
 from __future__ import annotations
 
-import re
-import time
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import yaml
 
 # A source folder's own reader options, beside its data files (files named `_*` never load).
@@ -59,11 +58,6 @@ class ReaderOptions:
     timestamp_format: str | None = None
     timezone: str = "UTC"
 
-    @property
-    def is_contract_dialect(self) -> bool:
-        """The contract's CSV dialect: the loader's own checks (delimiter sniffing) apply."""
-        return self == CONTRACT_DIALECT
-
 
 CONTRACT_DIALECT = ReaderOptions()
 
@@ -74,12 +68,21 @@ def _choice(where: str, key: str, value, choices) -> None:
         raise OptionsError(f"{where}: key {key}: not one of {shown}")
 
 
+def _engine_accepts(sql: str, value: str) -> bool:
+    """Whether DuckDB, which applies the option, accepts it (its format and regular
+    expression dialects differ from Python's)."""
+    try:
+        with duckdb.connect() as con:
+            con.execute(sql, [value]).fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
 def _strptime_format(where: str, key: str, value) -> str:
     if not isinstance(value, str) or "%" not in value:
         raise OptionsError(f"{where}: key {key}: expected a strptime format such as '%d.%m.%Y'")
-    try:
-        time.strftime(value, time.gmtime(0))
-    except ValueError:
+    if not _engine_accepts("select try_strptime('', ?)", value):
         raise OptionsError(f"{where}: key {key}: not a valid strptime format") from None
     return value
 
@@ -101,10 +104,10 @@ def _header_row(where: str, key: str, value) -> int:
 
 
 def _regex(where: str, key: str, value) -> str:
-    try:
-        re.compile(str(value))
-    except re.error:
-        raise OptionsError(f"{where}: key {key}: not a valid regular expression") from None
+    if not _engine_accepts("select regexp_matches('', ?)", str(value)):
+        raise OptionsError(
+            f"{where}: key {key}: not a regular expression DuckDB accepts (RE2 syntax)"
+        )
     return str(value)
 
 
