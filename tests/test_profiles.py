@@ -303,3 +303,36 @@ def test_a_ledger_from_before_profiles_is_migrated_and_its_files_not_reloaded(tm
         warehouse,
         "select file_id, rows_excluded, profile, reading_hash from pulse_meta.load_ledger",
     ) == [(1, 0, None, None)]
+
+
+def test_timestamps_in_a_declared_format_and_time_zone_are_stored_in_utc(tmp_path):
+    landing = tmp_path / "landing"
+    # UTF-16 with a byte-order mark, tab-separated, Oslo local time: +1 in winter, +2 in summer.
+    _write(
+        landing / "support_tickets" / "saker.csv",
+        "ticket_id\tcustomer_id\tcreated_at\tresolved_at\tcategory\tpriority\n"
+        "T1\tC1\t31.01.2026 10:00\t01.07.2026 14:30\tbilling\thigh\n"
+        "T2\tC2\t2026-01-31 10:00\t\tbilling\tlow\n"
+        "T3\tC3\t31.01.2026 25:00\t\tbilling\tlow\n",
+        "utf-16",
+    )
+    _write(
+        landing / "support_tickets" / "_reader.yml",
+        'reader:\n  delimiter: "\\t"\n  encoding: utf-16\n'
+        '  timestamp_format: "%d.%m.%Y %H:%M"\n  timezone: Europe/Oslo\n',
+    )
+    warehouse = tmp_path / "wh.duckdb"
+    ingest(landing, warehouse)
+    assert _ledger(warehouse, "support_tickets/saker.csv")[:6] == ("loaded", None, 3, 2, 1, 0)
+    assert query(
+        warehouse,
+        "select ticket_id, created_at::varchar, resolved_at::varchar from raw.support_tickets"
+        " order by 1",
+    ) == [
+        ("T1", "2026-01-31 09:00:00", "2026-07-01 12:30:00"),
+        # An ISO value without an offset is read in the declared zone too.
+        ("T2", "2026-01-31 09:00:00", None),
+    ]
+    assert query(warehouse, "select reasons from pulse_meta.quarantine") == [
+        ("invalid_timestamp(created_at)",)
+    ]

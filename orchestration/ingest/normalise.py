@@ -57,20 +57,26 @@ def _timestamp(expr: str, options: ReaderOptions) -> str:
     (when it has no offset), then written as ISO 8601 in UTC."""
     v = _text(expr)
     zone = _lit(options.timezone)
-    if options.timestamp_format is not None:
-        parsed = f"try_strptime({v}, {_lit(options.timestamp_format)})"
-        if "%z" in options.timestamp_format or "%Z" in options.timestamp_format:
-            utc = f"({parsed} at time zone 'UTC')"
-        else:
-            utc = f"(({parsed} at time zone {zone}) at time zone 'UTC')"
-        return f"coalesce(strftime({utc}, '%Y-%m-%dT%H:%M:%SZ'), {v})"
-    if options.timezone == "UTC":
-        return expr
-    # ISO values without an offset are in the export's zone; those with one keep it.
+    iso = _iso_in_zone(v, options.timezone)
+    if options.timestamp_format is None:
+        return iso
+    parsed = f"try_strptime({v}, {_lit(options.timestamp_format)})"
+    if "%z" in options.timestamp_format or "%Z" in options.timestamp_format:
+        utc = f"({parsed} at time zone 'UTC')"
+    else:
+        utc = f"(({parsed} at time zone {zone}) at time zone 'UTC')"
+    return f"coalesce(strftime({utc}, '%Y-%m-%dT%H:%M:%S.%fZ'), {iso})"
+
+
+def _iso_in_zone(v: str, timezone: str) -> str:
+    """An ISO value without an offset read in the export's zone (one with an offset keeps
+    it); any other value as it is, for the contract's check."""
+    if timezone == "UTC":
+        return v
     no_offset = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$"
     local = f"try_cast({v} as timestamp)"
-    utc = f"strftime(({local} at time zone {zone}) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
-    converted = f"coalesce({utc}, {v})"
+    utc = f"({local} at time zone {_lit(timezone)}) at time zone 'UTC'"
+    converted = f"coalesce(strftime({utc}, '%Y-%m-%dT%H:%M:%S.%fZ'), {v})"
     return f"case when regexp_matches({v}, {_lit(no_offset)}) then {converted} else {v} end"
 
 
