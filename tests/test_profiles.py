@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.landing import scan_landing
+from orchestration.ingest.landing import record_ignored, scan_landing
 from orchestration.ingest.profiles import ProfileError, load_catalog, load_profile
+from orchestration.ingest.schema import ensure_schema
+from orchestration.warehouse import connect_writer
 from tests.helpers import ingest, query, run_dbt
 
 # A Norwegian Excel export: a title row above the header, semicolons, cp1252 (æøå), decimal
@@ -335,4 +337,40 @@ def test_timestamps_in_a_declared_format_and_time_zone_are_stored_in_utc(tmp_pat
     ]
     assert query(warehouse, "select reasons from pulse_meta.quarantine") == [
         ("invalid_timestamp(created_at)",)
+    ]
+
+
+def test_entries_of_a_profile_folder_that_are_no_dataset_are_ignored_with_the_reason(
+    tmp_path, monkeypatch
+):
+    profiles = tmp_path / "profiles"
+    _write(profiles / "acme.yml", ACME_PROFILE)
+    monkeypatch.setenv("PULSE_PROFILES_DIR", str(profiles))
+    landing = tmp_path / "landing"
+    _write(landing / "acme" / "invoices" / "export.csv", ACME_EXPORT)
+    _write(landing / "acme" / "notes.txt", "hello\n")
+    (landing / "acme" / "payments").mkdir()
+    warehouse = tmp_path / "wh.duckdb"
+    with connect_writer(warehouse) as con:
+        ensure_schema(con)
+        record_ignored(con, scan_landing(landing), "run-1")
+    assert query(
+        warehouse,
+        "select source, file_path, file_size, status, error from pulse_meta.load_ledger"
+        " order by file_path",
+    ) == [
+        (
+            "acme",
+            "acme/notes.txt",
+            6,
+            "ignored",
+            "a file that is not a dataset of profile acme: expected invoices/",
+        ),
+        (
+            "acme",
+            "acme/payments/",
+            0,
+            "ignored",
+            "a folder that is not a dataset of profile acme: expected invoices/",
+        ),
     ]
