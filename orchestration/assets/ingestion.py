@@ -1,4 +1,8 @@
-"""One ingestion asset per landing source: landing files -> raw.<source>."""
+"""One ingestion asset per contract source: landing files -> raw.<source>.
+
+Each asset loads the source's own folder and the folders of the profile datasets feeding it
+(`<profile>/<dataset>/`, docs/profiles.md), so a dbt source stays one asset whichever exports
+fill it; the ledger's `profile` column says which file came through which profile."""
 
 from dagster import (
     AssetExecutionContext,
@@ -30,12 +34,15 @@ def raw_asset_key(source_name: str) -> AssetKey:
 
 
 def _files_table(results) -> str:
-    rows = ["| file | status | read | loaded | quarantined | error |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| file | profile | status | read | loaded | quarantined | excluded | error |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         if r.status != "skipped":
             rows.append(
-                f"| {r.file_path} | {r.status} | {r.rows_read} | {r.rows_loaded} |"
-                f" {r.rows_quarantined} | {r.error or ''} |"
+                f"| {r.file_path} | {r.profile or ''} | {r.status} | {r.rows_read} |"
+                f" {r.rows_loaded} | {r.rows_quarantined} | {r.rows_excluded} | {r.error or ''} |"
             )
     return "\n".join(rows)
 
@@ -57,8 +64,9 @@ def build_ingestion_asset(source: Source):
         group_name="ingestion",
         pool=WRITER_POOL,
         kinds={"duckdb"},
-        description=f"Landing files of `{source.name}/` loaded into raw.{source.name} "
-        f"(exported by the {source.system} system; key: {', '.join(source.primary_key)}).",
+        description=f"Landing files of `{source.name}/`, and of the profile datasets feeding"
+        f" {source.name}, loaded into raw.{source.name} (exported by the {source.system} system;"
+        f" key: {', '.join(source.primary_key)}).",
     )
     def _ingest(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
         cfg = pulse.get()
@@ -84,6 +92,7 @@ def build_ingestion_asset(source: Source):
                 "rows_read": sum(r.rows_read for r in new),
                 "rows_loaded": sum(r.rows_loaded for r in new),
                 "rows_quarantined": sum(r.rows_quarantined for r in new),
+                "rows_excluded": sum(r.rows_excluded for r in new),
                 "raw_rows_total": total,
                 "files": MetadataValue.md(_files_table(new)),
             }

@@ -35,7 +35,8 @@ def _ignored_table(scan, new_paths: set[str]) -> str:
     pool=WRITER_POOL,
     kinds={"duckdb"},
     description="The landing folder checked before loading: it exists and holds source "
-    "folders; anything else at its root is recorded in the load ledger as `ignored`.",
+    "or profile folders; anything else at its root (and in a profile folder) is recorded in "
+    "the load ledger as `ignored`.",
 )
 def landing_asset(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
     cfg = pulse.get()
@@ -54,6 +55,7 @@ def landing_asset(context: AssetExecutionContext, pulse: PulseSettings) -> Mater
         metadata={
             "landing_dir": MetadataValue.path(str(cfg.landing_dir)),
             "sources": ", ".join(scan.sources),
+            "profiles": ", ".join(scan.profiles),
             "ignored": len(scan.ignored),
             "ignored_new": len(new),
             "ignored_entries": MetadataValue.json(

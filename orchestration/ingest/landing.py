@@ -1,13 +1,14 @@
 """The landing folder before anything loads: is it there, and what at its root is not Pulse's.
 
-`scan_landing` looks at the landing folder's top level only (the loader reads inside the
-source folders). A folder that does not exist, cannot be read, or holds none of the contract's
-source folders is an error (LandingError, naming the path): a misspelt PULSE_LANDING_DIR would
-otherwise load nothing and publish empty marts. Everything else at the root that is not a
-source folder (a misspelt or differently cased folder, a dot-file or dot-folder, a stray file)
-is an IgnoredEntry with the reason in words. `record_ignored` writes those to the load ledger
-with status `ignored`, once per path, so they show in rpt_load_files; the reason names the
-path's kind, never its content.
+`scan_landing` looks at the landing folder's top level (the loader reads inside the source
+folders) and one level into each profile folder (`<profile>/<dataset>/`, docs/profiles.md).
+A folder that does not exist, cannot be read, or holds neither a contract source folder nor a
+profile folder is an error (LandingError, naming the path): a misspelt PULSE_LANDING_DIR would
+otherwise load nothing and publish empty marts. Everything else that is not loaded (a misspelt
+or differently cased folder, a dot-file or dot-folder, a stray file, a folder of a broken
+profile, a profile folder's entry that is none of its datasets) is an IgnoredEntry with the
+reason in words. `record_ignored` writes those to the load ledger with status `ignored`, once
+per path, so they show in rpt_load_files; the reason names the path's kind, never its content.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import SOURCES
+from orchestration.ingest.profiles import Catalog, load_catalog
 
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
 # The demo-data generator's count of what it wrote (orchestration/demo_data): Pulse's own.
@@ -45,6 +47,7 @@ class LandingScan:
     landing_dir: Path
     sources: tuple[str, ...]  # the contract's source folders present
     ignored: tuple[IgnoredEntry, ...]
+    profiles: tuple[str, ...] = ()  # the folders of usable profiles present
 
 
 def _expected() -> str:
@@ -73,6 +76,24 @@ def _source_of(landing_dir: Path, entry: os.DirEntry) -> str | None:
     return lower if same else None
 
 
+def _profile_entries(landing_dir: Path, profile, name: str) -> list[IgnoredEntry]:
+    """What inside a profile folder is not one of its datasets' folders (`_` and dot names
+    are Pulse's own or hidden, and skipped)."""
+    ignored = []
+    with os.scandir(landing_dir / name) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_dir() and entry.name in profile.datasets:
+                continue
+            expected = ", ".join(sorted(profile.datasets))
+            kind = "folder" if entry.is_dir() else "file"
+            path = f"{name}/{entry.name}" + ("/" if entry.is_dir() else "")
+            reason = f"a {kind} that is not a dataset of profile {name}: expected {expected}/"
+            ignored.append(IgnoredEntry(path, name, entry.is_dir(), reason))
+    return ignored
+
+
 def _ignored(entry: os.DirEntry) -> IgnoredEntry | None:
     """Why a root entry that is not a source folder is not loaded; None for the demo
     manifest."""
@@ -96,9 +117,11 @@ def _ignored(entry: os.DirEntry) -> IgnoredEntry | None:
     )
 
 
-def scan_landing(landing_dir: Path) -> LandingScan:
-    """The landing folder's source folders and ignored entries; LandingError when it cannot
-    be loaded from."""
+def scan_landing(landing_dir: Path, catalog: Catalog | None = None) -> LandingScan:
+    """The landing folder's source and profile folders and ignored entries; LandingError when
+    it cannot be loaded from. A folder whose profile is broken is ignored, with the profile's
+    error as the reason."""
+    catalog = catalog if catalog is not None else load_catalog()
     if not landing_dir.exists():
         raise LandingError(f"landing folder {landing_dir} does not exist (check PULSE_LANDING_DIR)")
     if not landing_dir.is_dir():
@@ -110,26 +133,32 @@ def scan_landing(landing_dir: Path) -> LandingScan:
             found = sorted(entries, key=lambda e: e.name)
     except OSError as exc:
         raise LandingError(f"landing folder {landing_dir} cannot be read: {exc.strerror}") from None
-    sources, ignored = [], []
+    sources, profiles, ignored = [], [], []
     for entry in found:
         source = _source_of(landing_dir, entry)
         if source is not None:
             sources.append(source)
+        elif entry.is_dir() and entry.name in catalog.profiles:
+            profiles.append(entry.name)
+            ignored += _profile_entries(landing_dir, catalog.profiles[entry.name], entry.name)
+        elif entry.is_dir() and entry.name in catalog.errors:
+            reason = f"profile folder not loaded: {catalog.errors[entry.name]}"
+            ignored.append(IgnoredEntry(entry.name + "/", entry.name, True, reason))
         elif (why := _ignored(entry)) is not None:
             ignored.append(why)
-    if not sources:
+    if not sources and not profiles:
         raise LandingError(
             f"landing folder {landing_dir} holds no source folder: expected one or more of"
-            f" {_expected()} (check PULSE_LANDING_DIR)"
+            f" {_expected()}, or a profile's folder (check PULSE_LANDING_DIR)"
         )
-    return LandingScan(landing_dir, tuple(sources), tuple(ignored))
+    return LandingScan(landing_dir, tuple(sources), tuple(ignored), tuple(profiles))
 
 
 def _size_and_hash(landing_dir: Path, entry: IgnoredEntry) -> tuple[int, str]:
     """A file's size and sha256 (what the ledger records of any file); 0 and '' for a folder."""
     if entry.is_folder:
         return 0, ""
-    path = landing_dir / entry.name
+    path = landing_dir / entry.path
     try:
         digest = hashlib.sha256()
         with path.open("rb") as fh:

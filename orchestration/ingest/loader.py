@@ -22,7 +22,16 @@ import duckdb
 
 from orchestration.contract import FILE_FORMATS, SOURCES, SOURCES_BY_NAME, Source
 from orchestration.ingest import validate as v
-from orchestration.ingest.failures import failure_message, failure_reason
+from orchestration.ingest.failures import failure_message, failure_reason, is_transient
+from orchestration.ingest.normalise import normalised, undeclared_dotted_date
+from orchestration.ingest.options import (
+    CONTRACT_DIALECT,
+    READER_FILE,
+    OptionsError,
+    ReaderOptions,
+    folder_options,
+)
+from orchestration.ingest.profiles import Catalog, Dataset, load_catalog
 from orchestration.ingest.reader import FileRejected, read_into_temp
 from orchestration.ingest.schema import ensure_schema
 
@@ -41,6 +50,35 @@ class FileResult:
     rows_quarantined: int = 0
     error: str | None = None
     file_id: int | None = None
+    rows_excluded: int = 0  # footer rows and rows a profile's exclude_when leaves out
+    profile: str | None = None
+    reading_hash: str | None = None  # Mapping.fingerprint
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How a file's rows become contract rows: by column name in the contract's shape (a
+    generic source folder), or through a profile's dataset; read with `options`. `error`: the
+    folder's reader options or profile cannot be used, so its files are rejected with it."""
+
+    options: ReaderOptions = CONTRACT_DIALECT
+    dataset: Dataset | None = None
+    options_file: str | None = None  # where the options are declared, for messages
+    error: str | None = None
+
+    @property
+    def profile(self) -> str | None:
+        return self.dataset.profile if self.dataset else None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """What identifies how the file is read, beside its bytes: a file rejected for want
+        of reader options, or loaded with a wrong date format, loads again once its folder's
+        options or profile change. None for the contract's own dialect (the ledgers written
+        before options existed hold null)."""
+        if self == Mapping(options_file=self.options_file):
+            return None
+        return hashlib.sha256(repr((self.options, self.dataset, self.error)).encode()).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -52,17 +90,19 @@ def file_sha256(path: Path) -> str:
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith(".")
+    """Dot-files are hidden; `_` files (e.g. _reader.yml) are Pulse's own settings, not data."""
+    return name.startswith((".", "_"))
 
 
-def landing_files(landing_dir: Path, source: Source) -> list[Path]:
-    """Every file of a source, in lexicographic order of its path: the load order.
+def landing_files(landing_dir: Path, folder_name: str) -> list[Path]:
+    """Every file of a landing folder (a source's, or a profile dataset's `profile/dataset`),
+    in lexicographic order of its path: the load order.
 
     Symbolic links inside the landing folder are followed (each real folder once, so a link
     loop ends); a link leading outside it, or a broken one, is listed itself, unfollowed, so
     the loader can refuse it with a reason instead of skipping it silently."""
     root = landing_dir.resolve()
-    folder = landing_dir / source.name
+    folder = landing_dir / folder_name
     if folder.is_symlink() and not folder.resolve().is_relative_to(root):
         return [folder]
     if not folder.is_dir():
@@ -90,19 +130,63 @@ def landing_files(landing_dir: Path, source: Source) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(landing_dir).as_posix())
 
 
-def _stage_landing(con: duckdb.DuckDBPyConnection, source: Source, names: list[str]) -> None:
-    """Temp table _landing from _read: every contract column under its own name (null when the
-    file lacks it), the other columns kept by position (_c<i>), so no file column can collide
-    with a contract column or with Pulse's own columns."""
+def _stage_landing(
+    con: duckdb.DuckDBPyConnection, source: Source, names: list[str], options: ReaderOptions
+) -> None:
+    """Temp table _landing from _read: every contract column under its own name in the
+    contract's shape (null when the file lacks it), and every file column as read, by
+    position (_c<i>), so no file column can collide with a contract column or with Pulse's own
+    columns, and a quarantined row keeps its values as read."""
     position = {n: i for i, n in enumerate(names)}
     contract = ", ".join(
-        f"_c{position[c]} as {v._q(c)}" if c in position else f"null::varchar as {v._q(c)}"
-        for c in source.column_names
+        f"{normalised(c, f'_c{position[c.name]}', options)} as {v._q(c.name)}"
+        if c.name in position
+        else f"null::varchar as {v._q(c.name)}"
+        for c in source.columns
     )
-    others = "".join(f", _c{i}" for i, n in enumerate(names) if n not in source.column_names)
+    files = "".join(f", _c{i}" for i in range(len(names)))
     con.execute(
-        f"create or replace temp table _landing as select _rn, {contract}{others} from _read"
+        f"create or replace temp table _landing as select _rn, {contract}{files} from _read"
     )
+
+
+def _drop_footer(con: duckdb.DuckDBPyConnection, options: ReaderOptions) -> int:
+    """Drop the trailing rows whose first cell matches footer_rows_matching (a `Sum` row);
+    return how many. Only trailing ones: a data row that happens to match stays."""
+    if options.footer_rows_matching is None:
+        return 0
+    matches = f"coalesce(regexp_matches(trim(_c0), {v._lit(options.footer_rows_matching)}), false)"
+    dropped = con.execute(
+        f"""delete from _read where _rn > coalesce(
+            (select max(_rn) from _read where not {matches}), 0) and {matches}"""
+    ).fetchall()
+    return dropped[0][0] if dropped else 0
+
+
+def _check_dates_declared(
+    con: duckdb.DuckDBPyConnection, source: Source, mapping: Mapping, folder: str
+) -> None:
+    """A dotted day-first date (01.02.2026) with no declared format rejects the file, naming
+    the column: the first of February and the second of January look the same."""
+    checks = [
+        (c, cond)
+        for c in source.columns
+        if (cond := undeclared_dotted_date(c, v._q(c.name), mapping.options)) is not None
+    ]
+    if not checks:
+        return
+    found = con.execute(
+        "select " + ", ".join(f"bool_or({cond})" for _, cond in checks) + " from _landing"
+    ).fetchone()
+    for (column, _), hit in zip(checks, found, strict=True):
+        if hit:
+            key = "date_format" if column.type == "date" else "timestamp_format"
+            where = mapping.options_file or f"{folder}/{READER_FILE}"
+            raise FileRejected(
+                f"column {column.name}: dates written day.month.year are ambiguous without a"
+                f" declared format (is 01.02 the first of February?); declare {key}"
+                f" (e.g. '%d.%m.%Y') in {where}"
+            )
 
 
 def _check_columns(source: Source, names: list[str], rows: int, fmt: str) -> None:
@@ -145,17 +229,23 @@ def _json_object(pairs: list[tuple[str, str]]) -> str:
 
 
 def _load_checked_rows(
-    con: duckdb.DuckDBPyConnection, source: Source, names: list[str], file_id: int, rel: str
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    names: list[str],
+    extra: list[bool],
+    file_id: int,
+    rel: str,
 ) -> tuple[int, int, int]:
-    contract = set(source.column_names)
-    column = [v._q(n) if n in contract else f"_c{i}" for i, n in enumerate(names)]
+    """Check _landing's rows; load the good ones into raw, quarantine the others. `extra`
+    says, per file column, whether it goes to _extra (not mapped onto the contract)."""
+    column = [f"_c{i}" for i in range(len(names))]
     extra_json = _json_object(
-        [(n, col) for n, col in zip(names, column, strict=True) if n not in contract]
+        [(n, col) for n, col, e in zip(names, column, extra, strict=True) if e]
     )
     record_json = _json_object(list(zip(names, column, strict=True)))
     con.execute(
         f"""create or replace temp table _checked as
-        select _rn, {v.reasons_expression(source)} as _reasons,
+        select _rn, {v.reasons_expression(source, with_columns=True)} as _reasons,
                {v.primary_key_expression(source)} as _pk,
                {extra_json} as _extra, *
         from _landing"""
@@ -170,7 +260,8 @@ def _load_checked_rows(
     # more than the rest of the checks).
     con.execute(
         f"""insert into pulse_meta.quarantine
-        select ?, ?, ?, _rn, _pk, _reasons[1], array_to_string(_reasons, ','), {record_json},
+        select ?, ?, ?, _rn, _pk, split_part(_reasons[1], '(', 1),
+               array_to_string(_reasons, ','), {record_json},
                now()::timestamp, null, null
         from _checked where len(_reasons) > 0 order by _rn""",
         [source.name, file_id, rel],
@@ -188,21 +279,29 @@ def _load_checked_rows(
     return read, loaded, read - loaded
 
 
-def _already_seen(con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str) -> bool:
-    """The path's latest ledger entry holds this content and did not fail. Only the latest
-    counts: content that returns to an earlier version (A, B, A) is a new delivery."""
+def _already_seen(
+    con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str, reading: str | None
+) -> bool:
+    """The path's latest ledger entry holds this content, read the same way (`reading`: the
+    reader options' and profile's fingerprint), and did not fail. Only the latest counts:
+    content that returns to an earlier version (A, B, A) is a new delivery."""
     latest = con.execute(
-        "select content_hash, status from pulse_meta.load_ledger"
+        "select content_hash, status, reading_hash from pulse_meta.load_ledger"
         " where source = ? and file_path = ? order by file_id desc limit 1",
         [source, rel],
     ).fetchone()
-    return latest is not None and latest[0] == sha and latest[1] != "failed"
+    return (
+        latest is not None and latest[0] == sha and latest[1] != "failed" and latest[2] == reading
+    )
 
 
 def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResult) -> None:
+    # By column name: older ledgers gained profile and rows_excluded at their end.
     con.execute(
-        "insert into pulse_meta.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " now()::timestamp)",
+        """insert into pulse_meta.load_ledger (file_id, run_id, source, file_path, file_format,
+            file_size, content_hash, status, error, rows_read, rows_loaded, rows_quarantined,
+            rows_excluded, profile, reading_hash, loaded_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
         [
             file_id,
             run_id,
@@ -216,6 +315,9 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
             result.rows_read,
             result.rows_loaded,
             result.rows_quarantined,
+            result.rows_excluded,
+            result.profile,
+            result.reading_hash,
         ],
     )
 
@@ -291,6 +393,120 @@ def _conclude(
     return replace(result, file_id=file_id)
 
 
+def _stage_generic(
+    con: duckdb.DuckDBPyConnection, source: Source, names: list[str], fmt: str, mapping: Mapping
+) -> tuple[list[str], list[bool], int]:
+    """A file in the contract's own shape: columns matched by name (trimmed, lower-cased)."""
+    names = [n.strip().lower() for n in names]
+    rows = con.execute("select count(*) from _read").fetchone()[0]
+    _check_columns(source, names, rows, fmt)
+    _stage_landing(con, source, names, mapping.options)
+    return names, [n not in source.column_names for n in names], 0
+
+
+def _profile_column(dataset: Dataset, name: str) -> str | None:
+    """SQL for a contract column of a profile dataset, over _file: its expression with its
+    value map applied (case-insensitively; an unmapped value passes as it is), or its
+    constant; None when the profile gives it nothing."""
+    if name in dataset.constants:
+        return v._lit(dataset.constants[name])
+    if name not in dataset.columns:
+        return None
+    expr = f"nullif(trim(({dataset.columns[name]})::varchar), '')"
+    pairs = dataset.value_maps.get(name)
+    if not pairs:
+        return expr
+    cases = " ".join(
+        f"when {v._lit(k.strip().lower())} then {v._lit(val)}" for k, val in pairs.items()
+    )
+    return f"case lower({expr}) {cases} else {expr} end"
+
+
+def _file_columns_check(dataset: Dataset, names: list[str], rows: int) -> None:
+    lowered = [n.strip().lower() for n in names]
+    if len(set(lowered)) < len(lowered):
+        raise FileRejected(
+            f"column name(s) repeated (compared case-insensitively); {dataset.where}"
+            f" dataset {dataset.name} cannot tell them apart"
+        )
+    missing = sorted(dataset.referenced_columns() - set(lowered))
+    if missing:
+        raise FileRejected(
+            f"the file lacks column(s) {', '.join(missing)} that {dataset.where}"
+            f" (dataset {dataset.name}) maps; check the export, header_row and delimiter"
+        )
+    if rows == 0:
+        raise FileRejected("no data rows (a header only)")
+
+
+def _stage_profile(
+    con: duckdb.DuckDBPyConnection, names: list[str], dataset: Dataset
+) -> tuple[list[str], list[bool], int]:
+    """A vendor file through a profile dataset: the file's columns under their own header
+    names (_file), the contract columns computed from them, the rows exclude_when names
+    left out. Returns the file's names, which of them go to _extra, and the rows excluded."""
+    source = dataset.source
+    rows = con.execute("select count(*) from _read").fetchone()[0]
+    _file_columns_check(dataset, names, rows)
+    headed = ", ".join(f"_c{i} as {v._q(n.strip())}" for i, n in enumerate(names))
+    con.execute(
+        f"create or replace temp table _file as select _rn as __pulse_rn, {headed} from _read"
+    )
+    exprs = {c.name: _profile_column(dataset, c.name) for c in source.columns}
+    mapped = ", ".join(f"{e} as {v._q(n)}" for n, e in exprs.items() if e is not None)
+    exclude = f"coalesce(({dataset.exclude_when}), false)" if dataset.exclude_when else "false"
+    try:
+        con.execute(
+            f"""create or replace temp table _mapped as
+            select __pulse_rn, {exclude} as __pulse_excluded, {mapped} from _file"""
+        )
+    except duckdb.Error as exc:
+        if is_transient(exc):
+            raise
+        raise FileRejected(_expression_error(con, dataset, exprs)) from None
+    contract = ", ".join(
+        f"{normalised(c, f'm.{v._q(c.name)}', dataset.reader)} as {v._q(c.name)}"
+        if exprs[c.name] is not None
+        else f"null::varchar as {v._q(c.name)}"
+        for c in source.columns
+    )
+    files = "".join(f", r._c{i}" for i in range(len(names)))
+    con.execute(
+        f"""create or replace temp table _landing as
+        select r._rn, {contract}{files}
+        from _read r join _mapped m on m.__pulse_rn = r._rn
+        where not m.__pulse_excluded order by r._rn"""
+    )
+    excluded = rows - con.execute("select count(*) from _landing").fetchone()[0]
+    used = dataset.referenced_columns()
+    return names, [n.strip().lower() not in used for n in names], excluded
+
+
+def _expression_error(con: duckdb.DuckDBPyConnection, dataset: Dataset, exprs: dict) -> str:
+    """Which of a dataset's expressions fails on this file, in words (DuckDB's own message may
+    quote the file's header or values, so it is not passed on)."""
+    trials = [(f"{dataset.name}.columns.{n}", e) for n, e in exprs.items() if e is not None]
+    if dataset.exclude_when:
+        trials.append((f"{dataset.name}.exclude_when", dataset.exclude_when))
+    for key, expr in trials:
+        try:
+            con.execute(f"select ({expr}) from _file limit 0")
+        except duckdb.Error:
+            return (
+                f"{dataset.where}: key datasets.{key}: the SQL expression does not run on this"
+                " file (a misspelt column name or an SQL error)"
+            )
+    return f"{dataset.where}: dataset {dataset.name}: the mapping does not run on this file"
+
+
+def _options_check(mapping: Mapping, rel: str, fmt: str) -> None:
+    if mapping.error is not None:
+        raise FileRejected(mapping.error)
+    wanted = mapping.options.format
+    if wanted is not None and wanted != fmt:
+        raise FileRejected(f"a {fmt} file where {mapping.options_file} declares format {wanted}")
+
+
 def _load_version(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -298,9 +514,11 @@ def _load_version(
     fmt: str | None,
     version: _Version,
     run_id: str,
+    mapping: Mapping,
 ) -> FileResult:
     """Load one new file version in one transaction: raw rows, quarantine and ledger row."""
     file_id = con.execute("select nextval('pulse_meta.file_id_seq')").fetchone()[0]
+    profile = mapping.profile
     con.execute("begin transaction")
     try:
         if version.refusal is not None:
@@ -310,59 +528,124 @@ def _load_version(
                 f"unsupported file type {Path(rel).suffix!r}; expected one of "
                 + ", ".join(sorted(FILE_FORMATS))
             )
-        names = [n.strip().lower() for n in read_into_temp(con, version.real, fmt)]
-        rows = con.execute("select count(*) from _read").fetchone()[0]
-        _check_columns(source, names, rows, fmt)
-        _stage_landing(con, source, names)
-        read, loaded, quarantined = _load_checked_rows(con, source, names, file_id, rel)
-        result = FileResult(source.name, rel, "loaded", read, loaded, quarantined, None, file_id)
+        _options_check(mapping, rel, fmt)
+        names = read_into_temp(con, version.real, fmt, mapping.options)
+        footer = _drop_footer(con, mapping.options)
+        if mapping.dataset is None:
+            names, extra, excluded = _stage_generic(con, source, names, fmt, mapping)
+        else:
+            names, extra, excluded = _stage_profile(con, names, mapping.dataset)
+        _check_dates_declared(con, source, mapping, Path(rel).parts[0])
+        read, loaded, quarantined = _load_checked_rows(con, source, names, extra, file_id, rel)
+        excluded += footer
+        result = FileResult(
+            source.name,
+            rel,
+            "loaded",
+            read + excluded,
+            loaded,
+            quarantined,
+            None,
+            file_id,
+            excluded,
+            profile,
+            mapping.fingerprint,
+        )
         _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
         con.execute("commit")
     except FileRejected as exc:
         _rollback(con, rel)
-        rejected = FileResult(source.name, rel, "rejected", error=str(exc), file_id=file_id)
+        rejected = FileResult(
+            source.name,
+            rel,
+            "rejected",
+            error=str(exc),
+            file_id=file_id,
+            profile=profile,
+            reading_hash=mapping.fingerprint,
+        )
         return _conclude(con, run_id, rel, fmt, version, rejected)
     except Exception as exc:
         _rollback(con, rel)
-        failed = FileResult(source.name, rel, "failed", error=failure_message(exc), file_id=file_id)
+        failed = FileResult(
+            source.name,
+            rel,
+            "failed",
+            error=failure_message(exc),
+            file_id=file_id,
+            profile=profile,
+        )
         return _conclude(con, run_id, rel, fmt, version, failed)
     except BaseException:
         _rollback(con, rel)
         raise
-    log.info("loaded %s: %d rows, %d quarantined", rel, loaded, quarantined)
+    log.info("loaded %s: %d rows, %d quarantined, %d excluded", rel, loaded, quarantined, excluded)
     return result
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: Source, path: Path, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: Source,
+    path: Path,
+    run_id: str,
+    mapping: Mapping | None = None,
 ) -> FileResult:
     """Load one landing file unless its latest version is already in the ledger. A rejection
     (the content breaks the contract) stands until the file changes; a failure (memory, disk,
     locks, I/O) is recorded and retried on the next run."""
     rel = path.relative_to(landing_dir).as_posix()
     fmt = FILE_FORMATS.get(path.suffix.lower())
+    mapping = mapping or Mapping()
     version = None
     try:
         version = _version(landing_dir, path)
-        if _already_seen(con, source.name, rel, version.sha):
-            return FileResult(source.name, rel, "skipped")
-        return _load_version(con, source, rel, fmt, version, run_id)
+        if _already_seen(con, source.name, rel, version.sha, mapping.fingerprint):
+            return FileResult(source.name, rel, "skipped", profile=mapping.profile)
+        return _load_version(con, source, rel, fmt, version, run_id, mapping)
     except Exception as exc:  # the file could not be looked at, or the ledger not asked
-        failed = FileResult(source.name, rel, "failed", error=failure_message(exc))
+        failed = FileResult(
+            source.name, rel, "failed", error=failure_message(exc), profile=mapping.profile
+        )
         return _conclude(con, run_id, rel, fmt, version, failed)
 
 
+def _generic_mapping(landing_dir: Path, source: Source) -> Mapping:
+    where = f"{source.name}/{READER_FILE}"
+    try:
+        return Mapping(folder_options(landing_dir, source.name), options_file=where)
+    except OptionsError as exc:
+        return Mapping(options_file=where, error=str(exc))
+
+
+def _dataset_mapping(dataset: Dataset) -> Mapping:
+    return Mapping(dataset.reader, dataset, f"{dataset.where} (dataset {dataset.name})")
+
+
 def load_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source_name: str, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source_name: str,
+    run_id: str,
+    catalog: Catalog | None = None,
 ) -> list[FileResult]:
-    """Load every new file version of one source. Returns one result per file seen."""
+    """Load every new file version of one source: its own folder's, then those of the profile
+    datasets feeding it (`<profile>/<dataset>/`). Returns one result per file seen."""
     ensure_schema(con)
     con.execute("set TimeZone = 'UTC'")
     source = SOURCES_BY_NAME[source_name]
+    catalog = catalog if catalog is not None else load_catalog()
+    folders = [(source.name, _generic_mapping(landing_dir, source))]
+    folders += [
+        (f"{d.profile}/{d.name}", _dataset_mapping(d)) for d in catalog.datasets_of(source.name)
+    ]
     return [
-        load_file(con, landing_dir, source, p, run_id) for p in landing_files(landing_dir, source)
+        load_file(con, landing_dir, source, p, run_id, mapping)
+        for folder, mapping in folders
+        for p in landing_files(landing_dir, folder)
     ]
 
 
 def load_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, run_id: str) -> list[FileResult]:
-    return [r for s in SOURCES for r in load_source(con, landing_dir, s.name, run_id)]
+    catalog = load_catalog()
+    return [r for s in SOURCES for r in load_source(con, landing_dir, s.name, run_id, catalog)]

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.failures import is_transient
+from orchestration.ingest.options import CONTRACT_DIALECT, ReaderOptions
 
 
 class FileRejected(Exception):
@@ -301,10 +302,99 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, link: str) -> list[s
     return names
 
 
-def read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]:
-    """Read `path` (csv, parquet or jsonl) into temp table _read; return its column names."""
+def _csv_dialect_is_contract(options: ReaderOptions) -> bool:
+    return (options.delimiter, options.quote, options.encoding, options.header_row) == (
+        ",",
+        '"',
+        "utf-8",
+        1,
+    )
+
+
+def _utf8_copy(path: Path, encoding: str, folder: str) -> Path:
+    """The file re-encoded to UTF-8 in a private folder, streamed (never all in memory)."""
+    copy = Path(folder) / "recoded.csv"
+    try:
+        with (
+            path.open("r", encoding=encoding, newline="") as src,
+            copy.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block)
+    except UnicodeError:
+        raise FileRejected(f"not {encoding} text, the encoding its options declare") from None
+    return copy
+
+
+def _declared_header(path: Path, options: ReaderOptions) -> list[str]:
+    """The column names on the declared header line, read in Python from the UTF-8 text."""
+    line = options.header_row
+    text_sample(path, "CSV")
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        for _ in range(line - 1):
+            if not fh.readline():
+                raise FileRejected(f"line {line}: no header row there (the file is shorter)")
+        rows = csv.reader(fh, delimiter=options.delimiter, quotechar=options.quote, strict=True)
+        try:
+            header = next(rows, [])
+        except csv.Error:
+            raise FileRejected(f"line {line}: the header row cannot be parsed") from None
+    if all(not name.strip() for name in header):
+        raise FileRejected(f"line {line}: the header row is empty")
+    return [name if name.strip() else f"column{i}" for i, name in enumerate(header)]
+
+
+def _read_declared_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, link: str, options: ReaderOptions
+) -> list[str]:
+    """A CSV file in a declared dialect: delimiter, quote and header line as its options say
+    (the lines above the header, such as a report title, are skipped)."""
+    names = _declared_header(path, options)
+    columns = ", ".join(f"{_lit(f'_c{i}')}: 'VARCHAR'" for i in range(len(names)))
+    reader = (
+        f"read_csv({_lit(link)}, header = true, skip = {options.header_row - 1},"
+        f" auto_detect = false, columns = {{{columns}}}, delim = {_lit(options.delimiter)},"
+        f" quote = {_lit(options.quote)}, escape = {_lit(options.quote)},"
+        " strict_mode = true, null_padding = false)"
+    )
+    try:
+        con.execute(
+            "create or replace temp table _read as"
+            f" select row_number() over () as _rn, * from {reader}"
+        )
+    except duckdb.Error as exc:
+        if is_transient(exc):
+            raise
+        reason = _csv_reason(str(exc)).replace("comma-separated", "declared")
+        raise FileRejected(reason) from None
+    return names
+
+
+def _read_csv_with(con: duckdb.DuckDBPyConnection, path: Path, options: ReaderOptions) -> list[str]:
+    if options.encoding == "utf-8":
+        with unglobbed(path) as link:
+            return _read_declared_csv(con, path, link, options)
+    folder = tempfile.mkdtemp(prefix="pulse-recode-")
+    try:
+        copy = _utf8_copy(path, options.encoding, folder)
+        with unglobbed(copy) as link:
+            return _read_declared_csv(con, copy, link, options)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_into_temp(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    options: ReaderOptions = CONTRACT_DIALECT,
+) -> list[str]:
+    """Read `path` (csv, parquet or jsonl) into temp table _read; return its column names.
+    A CSV file is read in the contract's dialect unless `options` declare another."""
     if path.stat().st_size == 0:
         raise FileRejected("empty file: no header row and no data")
+    if fmt == "csv" and not _csv_dialect_is_contract(options):
+        return _read_csv_with(con, path, options)
     with unglobbed(path) as link:
         if fmt == "csv":
             return _read_csv(con, path, link)

@@ -56,8 +56,18 @@ META_DDL = (
         rows_read bigint not null,
         rows_loaded bigint not null,
         rows_quarantined bigint not null,
-        loaded_at timestamp not null
+        loaded_at timestamp not null,
+        rows_excluded bigint default 0,  -- footer rows and rows a profile's exclude_when drops
+        profile varchar,                 -- the source profile the file loaded through; null
+                                         -- for the contract's own source folders
+        reading_hash varchar             -- fingerprint of the reader options and profile the
+                                         -- file was read with; null: the contract's dialect
     )""",
+    # Ledgers created before profiles gain the two columns at their end; rows are inserted
+    # by column name, so the position does not matter.
+    "alter table pulse_meta.load_ledger add column if not exists rows_excluded bigint default 0",
+    "alter table pulse_meta.load_ledger add column if not exists profile varchar",
+    "alter table pulse_meta.load_ledger add column if not exists reading_hash varchar",
     """create table if not exists pulse_meta.quarantine (
         source varchar not null,
         file_id bigint not null,
@@ -65,7 +75,8 @@ META_DDL = (
         row_number bigint not null,
         primary_key varchar,             -- the row's key as text, when it has one
         reason_code varchar not null,    -- first failing rule, see contract.REASON_CODES
-        reasons varchar not null,        -- every failing rule, comma separated
+        reasons varchar not null,        -- every failing rule with its column, comma
+                                         -- separated: invalid_date(issued_at),...
         raw_record varchar not null,     -- the row as read, JSON
         quarantined_at timestamp not null,
         resolved_by_file_id bigint,      -- a later file delivered this key validly

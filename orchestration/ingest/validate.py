@@ -86,6 +86,15 @@ def column_checks(column: Column) -> list[tuple[str, str]]:
     return checks
 
 
+# The column a row rule names in a quarantine's reasons: the value found wrong.
+_ROW_RULE_COLUMN = {
+    "score_out_of_scale": "score",
+    "due_before_issued": "due_at",
+    "ended_before_started": "ended_at",
+    "resolved_before_created": "resolved_at",
+}
+
+
 def row_checks(source: Source) -> list[tuple[str, str]]:
     """Rules across columns. Each only fires when its inputs parsed, so one bad value is
     reported once, by its column check."""
@@ -117,10 +126,16 @@ def row_checks(source: Source) -> list[tuple[str, str]]:
     return checks
 
 
-def reasons_expression(source: Source) -> str:
-    """A list of reason codes per row; empty when the row honours the contract."""
-    checks = [chk for c in source.columns for chk in column_checks(c)] + row_checks(source)
-    items = ", ".join(f"case when {cond} then {_lit(code)} end" for cond, code in checks)
+def reasons_expression(source: Source, with_columns: bool = False) -> str:
+    """A list of reason codes per row; empty when the row honours the contract. With
+    `with_columns`, each code names its column, e.g. invalid_date(issued_at), so a person
+    knows which value to fix without the value itself being quoted."""
+    checks = [(cond, code, c.name) for c in source.columns for cond, code in column_checks(c)]
+    checks += [(cond, code, _ROW_RULE_COLUMN[code]) for cond, code in row_checks(source)]
+    items = ", ".join(
+        f"case when {cond} then {_lit(f'{code}({col})' if with_columns else code)} end"
+        for cond, code, col in checks
+    )
     return f"list_filter([{items}], lambda x: x is not null)"
 
 

@@ -10,6 +10,7 @@ renamed as (
         file_id,
         run_id,
         source as source_name,
+        profile as profile_name,
         file_path,
         file_format,
         file_size as file_size_bytes,
@@ -19,6 +20,7 @@ renamed as (
         rows_read,
         rows_loaded,
         rows_quarantined,
+        coalesce(rows_excluded, 0) as rows_excluded,
         loaded_at
     from source
 )
