@@ -72,11 +72,11 @@ ui: parse
 lint: install
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	$(BIN)/sqlfluff lint models macros
+	$(BIN)/sqlfluff lint models macros --processes 2
 
 ## test: lint and the whole test suite
 test: parse lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
 compare-targets: parse

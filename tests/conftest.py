@@ -69,3 +69,14 @@ def demo_build(tmp_path_factory):
     ingest(landing, warehouse)
     run_dbt(["build"], warehouse, DEMO_AS_OF)
     return {"landing": landing, "warehouse": warehouse, "as_of": DEMO_AS_OF, "manifest": manifest}
+
+
+def pytest_configure(config):
+    """Parse the dbt project once, before pytest-xdist starts its workers: each worker imports
+    the Dagster definitions, which would otherwise re-parse a stale manifest at the same time
+    and read each other's half-written target/manifest.json."""
+    if hasattr(config, "workerinput"):  # a worker: the controller has parsed already
+        return
+    from orchestration.assets.dbt import ensure_manifest
+
+    ensure_manifest()

@@ -120,10 +120,14 @@ def write_daily_drop(landing: Path, last_day: dt.date) -> dict[str, dict]:
             )
         con.execute(f"create macro last_day() as date '{last_day.isoformat()}'")
         con.execute(f"create macro tag() as '{tag}'")
-        for name, sql in _new_rows_sql(formats).items():
+        new_rows = _new_rows_sql(formats)
+        for name, sql in new_rows.items():
             con.execute(f"create table new_{name} as {sql}")
         written: dict[str, dict] = {}
+        # sources without a day's rule (monthly accounting costs) get no daily file
         for name, fmt in formats.items():
+            if name not in new_rows:
+                continue
             rows = con.execute(f"select count(*) from new_{name}").fetchone()[0]
             if rows == 0:
                 continue
