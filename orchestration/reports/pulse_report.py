@@ -1524,9 +1524,9 @@ td.low-sample { font-style: italic; color: #555; background: #f6f6f6; }
 table.attention td { vertical-align: top; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px;
   font-weight: 600; white-space: nowrap; border: 1px solid rgba(0,0,0,.35); }
-.badge-healthy { background: #009E73; color: #fff; }
+.badge-healthy { background: #009E73; color: #000; }
 .badge-at_risk { background: #F0E442; color: #000; }
-.badge-unhealthy { background: #D55E00; color: #fff; }
+.badge-unhealthy { background: #D55E00; color: #000; }
 .badge-none { background: #eee; color: #333; }
 .score { font-variant-numeric: tabular-nums; }
 td.ok { color: #006b4f; font-weight: 600; }
