@@ -14,7 +14,6 @@ per path, so they show in rpt_load_files; the reason names the path's kind, neve
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import SOURCES
+from orchestration.ingest.loader import file_sha256, is_hidden_or_setting
 from orchestration.ingest.profiles import Catalog, load_catalog
 
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
@@ -82,7 +82,7 @@ def _profile_entries(landing_dir: Path, profile, name: str) -> list[IgnoredEntry
     ignored = []
     with os.scandir(landing_dir / name) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.startswith((".", "_")):
+            if is_hidden_or_setting(entry.name):
                 continue
             if entry.is_dir() and entry.name in profile.datasets:
                 continue
@@ -160,11 +160,7 @@ def _size_and_hash(landing_dir: Path, entry: IgnoredEntry) -> tuple[int, str]:
         return 0, ""
     path = landing_dir / entry.path
     try:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return path.stat().st_size, digest.hexdigest()
+        return path.stat().st_size, file_sha256(path)
     except OSError:  # a socket, a dangling link, no permission: nothing to measure
         return 0, ""
 

@@ -89,7 +89,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hidden(name: str) -> bool:
+def is_hidden_or_setting(name: str) -> bool:
     """Dot-files are hidden; `_` files (e.g. _reader.yml) are Pulse's own settings, not data."""
     return name.startswith((".", "_"))
 
@@ -114,7 +114,7 @@ def landing_files(landing_dir: Path, folder_name: str) -> list[Path]:
         walked.add(directory.resolve())
         for entry in os.scandir(directory):
             path = Path(entry.path)
-            if _hidden(entry.name):
+            if is_hidden_or_setting(entry.name):
                 continue
             if entry.is_symlink() and (
                 not path.exists() or not path.resolve().is_relative_to(root)

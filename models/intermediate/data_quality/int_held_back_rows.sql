@@ -2,12 +2,13 @@
 -- (rpt_quarantine unions it). Decided at build time from raw and the seeds, so a row held back
 -- leaves this list, and enters staging, on the first build after its cause is fixed; nothing
 -- has to be delivered again.
--- unknown_currency: the latest version of an invoice, subscription or marketing spend row is
--- in a currency that is neither the reporting currency nor in seeds/exchange_rates.csv (it
--- cannot be converted); a payment is held back with its invoice (it is in that currency).
+-- unknown_currency: the latest version of an invoice, subscription, marketing spend or cost
+-- row is in a currency that is neither the reporting currency nor in
+-- seeds/exchange_rates.csv (it cannot be converted); a payment is held back with its invoice
+-- (it is in that currency).
 -- quarantined_at is when the row was loaded: it has been held back since.
 -- A table (small: only the rows held back), rebuilt by every build: its tests, the two
--- reports and the accounting test would each re-run the four de-duplications as a view.
+-- reports and the accounting test would each re-run the five de-duplications as a view.
 {{ config(materialized='table') }}
 
 with
