@@ -243,6 +243,37 @@ def test_a_file_written_just_before_its_hash_is_hashed_again(land, wh, monkeypat
     assert _query(wh, "select file_mtime_ns from pulse_meta.load_ledger") == [(settled,)]
 
 
+class _LedgerTimeUnwritable:
+    """A connection whose ledger refuses the recorded time (a lock, a full disk)."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args):
+        if sql.startswith("update pulse_meta.load_ledger set file_mtime_ns"):
+            raise duckdb.IOException("IO Error: could not write")
+        return self._con.execute(sql, *args)
+
+
+def test_a_time_the_ledger_cannot_take_leaves_the_file_skipped(land, wh, monkeypatch):
+    path = land / "payments" / "a.csv"
+    _write(path, "csv", ["P1"])
+    _set_mtime(path, 2)
+    _load(land, wh, "run-1")
+    touched = _set_mtime(path, 1)
+    hashed = _count_hashes(monkeypatch)
+    with connect_writer(wh) as con:
+        result = _load(land, wh, "run-2", con=_LedgerTimeUnwritable(con))
+    assert result["payments/a.csv"].status == "skipped"  # the same version: not failed
+    assert _query(wh, "select count(*) from pulse_meta.load_ledger") == [(1,)]
+    _load(land, wh, "run-3")  # hashed once more; this time the time is recorded
+    assert hashed == ["a.csv", "a.csv"]
+    assert _query(wh, "select file_mtime_ns from pulse_meta.load_ledger") == [(touched,)]
+
+
 OLD_LEDGER_DDL = """
 create schema pulse_meta;
 create sequence pulse_meta.file_id_seq start 2;

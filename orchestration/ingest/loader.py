@@ -345,12 +345,19 @@ def _unchanged_by_size_and_time(
 def _confirm_time(con: duckdb.DuckDBPyConnection, latest: _Entry, version: _Version) -> None:
     """The file was hashed and is still the latest entry's version: record its current
     modification time there, so the next run need not hash it (a `touch`, or a ledger from
-    before the size-and-time check, costs one hash, not one every run)."""
-    if version.mtime_ns is not None and version.mtime_ns != latest.mtime_ns:
+    before the size-and-time check, costs one hash, not one every run). Best effort: if the
+    ledger cannot take it, the file is still the same version, and is only hashed again next
+    run."""
+    if version.mtime_ns is None or version.mtime_ns == latest.mtime_ns:
+        return
+    try:
         con.execute(
             "update pulse_meta.load_ledger set file_mtime_ns = ? where file_id = ?",
             [version.mtime_ns, latest.file_id],
         )
+    except duckdb.Error as exc:
+        reason = failure_reason(exc)
+        log.warning("could not record the time of file id %d: %s", latest.file_id, reason)
 
 
 def _record(con, file_id, run_id, source, rel, fmt, version, result: FileResult) -> None:
