@@ -13,11 +13,14 @@ the new one, never a mix; a reader that opened the previous file keeps reading i
 open file outlives its removal). Every serving copy has a table `pulse_run` naming the run it
 came from. A failed or killed run never moves `current`: the last good copy stays served.
 
-Large day-grained tables (DAY_TABLES) are published incrementally: the new copy starts as a
-file copy of the current one, and only the days whose rows differ (count and row hash per day)
-are replaced; their Parquet is one file per month, and the months without a changed day are
-hard links to the current copy's files. A daily run then writes one day of the health history
-instead of all of it (at SF10, 24 million rows: most of the publish step).
+A publish copies only what changed. The new copy starts as a file copy of the current one; a
+table whose columns and content fingerprint (row count and row-hash sum, see _fingerprint) equal
+the current copy's is kept as it is, and its Parquet file is a hard link to the current copy's;
+only the others are copied from the warehouse (Published.copied names them). Large day-grained
+tables (DAY_TABLES) are published a day at a time: only the days whose rows differ (count and
+row hash per day) are replaced; their Parquet is one file per month, and the months without a
+changed day are hard links to the current copy's files. A daily run then writes one day of the
+health history instead of all of it (at SF10, 24 million rows: most of the publish step).
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ DAY_TABLES = {"fct_customer_health_daily": "as_of_date"}
 class Published:
     publish_id: str
     path: Path
-    tables: dict[str, int]
+    tables: dict[str, int]  # every published table and its row count
+    copied: tuple[str, ...] = ()  # the tables whose rows were written anew (changed or new)
 
 
 def current_dir(serving_dir: Path) -> Path:
@@ -84,9 +88,10 @@ def publish(
     (staging / "parquet").mkdir(parents=True)
     db_path = staging / "pulse.duckdb"
     previous = _current_copy(serving_dir)
-    if previous is not None and any(table in day_tables for _, table in tables):
-        shutil.copyfile(previous / "pulse.duckdb", db_path)  # the day tables' unchanged days
+    if previous is not None:
+        shutil.copyfile(previous / "pulse.duckdb", db_path)  # the unchanged tables and days
     counts: dict[str, int] = {}
+    copied: list[str] = []
     warehouse_con.execute(
         f"attach '{db_path}' as serving (storage_version '{SERVING_STORAGE_VERSION}')"
     )
@@ -112,19 +117,16 @@ def publish(
             folder = staging / "parquet" / table
             folder.mkdir()
             day = day_tables.get(table)
-            if day and previous is not None and held.get(table) == _columns(warehouse_con, source):
-                _replace_changed_days(
-                    warehouse_con, source, target, day, folder, previous / "parquet" / table
-                )
+            old = previous / "parquet" / table if previous is not None else None
+            same_columns = old is not None and held.get(table) == _columns(warehouse_con, source)
+            if same_columns and day:
+                if _replace_changed_days(warehouse_con, source, target, day, folder, old):
+                    copied.append(table)
+            elif same_columns and _unchanged(warehouse_con, source, target, old):
+                _link(old / "data.parquet", folder / "data.parquet")
             else:
-                warehouse_con.execute(f"drop table if exists {target}")
-                warehouse_con.execute(f"create table {target} as select * from {source}")
-                if day:
-                    _write_months(warehouse_con, target, day, folder, months=None, previous=None)
-                else:
-                    warehouse_con.execute(
-                        f"copy {target} to '{folder / 'data.parquet'}' (format parquet)"
-                    )
+                _copy_table(warehouse_con, source, target, day, folder)
+                copied.append(table)
             counts[table] = warehouse_con.execute(f"select count(*) from {target}").fetchone()[0]
         warehouse_con.execute("checkpoint serving")
     finally:
@@ -133,7 +135,7 @@ def publish(
     os.rename(staging, final)
     _swap_current(serving_dir, final)
     _prune(runs, keep, grace_seconds)
-    return Published(publish_id, final, counts)
+    return Published(publish_id, final, counts, tuple(copied))
 
 
 def _current_copy(serving_dir: Path) -> Path | None:
@@ -150,6 +152,51 @@ def _columns(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     ]
 
 
+def _fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple:
+    """Row count and the sum of the rows' hashes, computed by DuckDB over the whole table.
+
+    Why a content fingerprint rather than dbt's run results: every mart is a table that dbt
+    rebuilds on every run, so "rebuilt" says nothing about "changed", and the Spark target's
+    marts come from Parquet files that dbt's results on DuckDB do not describe. Comparing the
+    warehouse's rows with the serving copy's own also holds after a failed or skipped publish,
+    a restored serving folder or a hand-made change: nothing is assumed about the last
+    publish. A sum rather than bit_xor: xor cancels rows in pairs (two equal rows hash to 0),
+    a sum does not; the sum is a hugeint and cannot overflow. A different table yields the
+    same count and sum only by a 64-bit hash collision. Column names and types are compared
+    apart (the caller's _columns), as a row hash does not cover them."""
+    return con.execute(f"select count(*), sum(hash(t)) from {relation} as t").fetchone()
+
+
+def _unchanged(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, previous_folder: Path
+) -> bool:
+    """`target` (the previous copy's table, same columns) already holds `source`'s rows, and
+    the previous copy has its Parquet file to link to."""
+    return (previous_folder / "data.parquet").exists() and _fingerprint(
+        con, source
+    ) == _fingerprint(con, target)
+
+
+def _copy_table(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, day: str | None, folder: Path
+) -> None:
+    """Write the whole table anew, in the serving file and as Parquet."""
+    con.execute(f"drop table if exists {target}")
+    con.execute(f"create table {target} as select * from {source}")
+    if day:
+        _write_months(con, target, day, folder, months=None, previous=None)
+    else:
+        con.execute(f"copy {target} to '{folder / 'data.parquet'}' (format parquet)")
+
+
+def _link(old: Path, new: Path) -> None:
+    """`new` is the previous copy's file `old`: a hard link, a copy across file systems."""
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copy2(old, new)
+
+
 def _replace_changed_days(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -157,10 +204,11 @@ def _replace_changed_days(
     day: str,
     folder: Path,
     previous_folder: Path,
-) -> None:
+) -> int:
     """Make `target` (a copy of the previous serving table) equal `source`: replace the days
     whose row count or row-hash sum differ, or that exist on one side only; then its Parquet
-    months, re-using the previous copy's files of the months with no changed day."""
+    months, re-using the previous copy's files of the months with no changed day. Returns
+    how many days were replaced."""
     per_day = "select {day} as day, count(*) as n, sum(hash(t)) as h from {rel} as t group by 1"
     con.execute(
         f"""create or replace temp table _changed_days as
@@ -181,6 +229,7 @@ def _replace_changed_days(
         ).fetchall()
     }
     _write_months(con, target, day, folder, months=changed, previous=previous_folder)
+    return con.execute("select count(*) from _changed_days").fetchone()[0]
 
 
 def _write_months(
@@ -204,10 +253,7 @@ def _write_months(
         name = f"{month}.parquet"
         old = previous / name if previous is not None else None
         if months is not None and month not in months and old is not None and old.exists():
-            try:
-                os.link(old, folder / name)
-            except OSError:  # another file system: copy
-                shutil.copy2(old, folder / name)
+            _link(old, folder / name)
             continue
         con.execute(
             f"copy (select * from {table} where strftime({_q(day)}, '%Y-%m') = '{month}')"

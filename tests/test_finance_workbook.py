@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from orchestration.assets.finance_reports import AGING_SUMMARY_SQL
 from orchestration.reports.finance_workbook import (
     ABOUT_SHEET,
     AGING_SHEET,
     DELAY_SHEET,
     OVERDUE_FILL,
     OVERDUE_MARKER,
+    SUMMARY_SHEET,
     finance_report_dir,
     write_finance_reports,
 )
@@ -262,6 +265,90 @@ def test_missing_column_is_refused(tmp_path):
         )
 
 
+# --- the aging summary sheet and the print layout -------------------------------------------
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+# rpt_aging_summary's non-zero cells for the three invoices of _aging(): (bucket, segment) ->
+# (invoices, open amount): INV-CUR smb current 100, INV-1D smb 1-30 30, INV-OLD enterprise 90+
+OPEN_CELLS = {
+    ("current", "smb"): (1, "100.00"),
+    ("1-30", "smb"): (1, "30.00"),
+    ("90+", "enterprise"): (1, "1234.50"),
+}
+
+
+def _summary_from_mart() -> pd.DataFrame:
+    """AGING_SUMMARY_SQL over rpt_aging_summary as the mart holds _aging()'s invoices: every
+    bucket crossed with every segment, 0 where nothing is open."""
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create table rpt_aging_summary (aging_bucket varchar, segment varchar,"
+            " bucket_order integer, invoices integer, open_amount decimal(18, 4))"
+        )
+        con.executemany(
+            "insert into rpt_aging_summary values (?, ?, ?, ?, ?)",
+            [
+                (bucket, segment, order, *OPEN_CELLS.get((bucket, segment), (0, "0")))
+                for order, bucket in enumerate(BUCKETS, start=1)
+                for segment in ("smb", "enterprise")
+            ],
+        )
+        return con.execute(AGING_SUMMARY_SQL).df()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def summarised(tmp_path_factory):
+    out = tmp_path_factory.mktemp("summary")
+    files = write_finance_reports(
+        _aging(), _delay(), out, as_of_date=AS_OF, summary=_summary_from_mart()
+    )
+    return load_workbook(files.workbook)
+
+
+def test_aging_summary_totals_are_the_sums_of_the_invoices(summarised):
+    wb = summarised
+    assert wb.sheetnames == [SUMMARY_SHEET, AGING_SHEET, DELAY_SHEET, ABOUT_SHEET]
+    ws = wb[SUMMARY_SHEET]
+    assert [c.value for c in ws[1]] == [
+        "Segment",
+        "current (EUR)",
+        "1-30 (EUR)",
+        "31-60 (EUR)",
+        "61-90 (EUR)",
+        "90+ (EUR)",
+        "Total (EUR)",
+        "Open invoices",
+    ]
+    # by hand from _aging(): smb 100 current + 30 in 1-30 = 130 over 2 invoices; enterprise
+    # 1234.50 in 90+; all segments 100 + 30 + 1234.50 = 1364.50 over 3 invoices
+    assert _rows(ws) == [
+        ["enterprise", 0, 0, 0, 0, 1234.5, 1234.5, 1],
+        ["smb", 100, 30, 0, 0, 0, 130, 2],
+        ["All segments", 100, 30, 0, 0, 1234.5, 1364.5, 3],
+    ]
+    assert ws.freeze_panes == "B2"
+    assert all(c.font.bold for c in ws[4])  # the total row
+    for col in range(2, 8):
+        assert ws.cell(4, col).number_format == '#,##0.00 "EUR"'
+    assert ws.cell(4, 8).number_format == "#,##0"
+    about = {r[0]: r[1] for r in wb[ABOUT_SHEET].iter_rows(values_only=True) if r[0]}
+    assert "per aging bucket and customer segment" in about[SUMMARY_SHEET]
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(small, summarised):
+    _, plain = small
+    sheets = [plain[name] for name in plain.sheetnames] + [summarised[SUMMARY_SHEET]]
+    for ws in sheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        expected = None if ws.title == ABOUT_SHEET else "$1:$1"
+        assert ws.print_title_rows == expected, ws.title
+
+
 # --- on the demo build ---------------------------------------------------------------------
 
 
@@ -325,7 +412,11 @@ def test_dagster_asset_writes_the_dated_folder(demo_build, tmp_path, monkeypatch
     from orchestration.resources import PulseSettings
 
     # The asset reads the published serving copy (audited data), not the working warehouse.
-    marts = [("main", "rpt_invoice_aging"), ("main", "rpt_payment_delay_by_customer")]
+    marts = [
+        ("main", "rpt_aging_summary"),
+        ("main", "rpt_invoice_aging"),
+        ("main", "rpt_payment_delay_by_customer"),
+    ]
     con = duckdb.connect(str(demo_build["warehouse"]))  # publishing attaches a new file
     try:
         publish(
@@ -358,4 +449,11 @@ def test_dagster_asset_writes_the_dated_folder(demo_build, tmp_path, monkeypatch
     assert meta["open_invoices"].value == n_open
     assert meta["total_open_amount"].value == pytest.approx(float(total_open), abs=0.01)
     assert Path(meta["workbook"].value) == workbook
-    assert load_workbook(workbook).sheetnames == [AGING_SHEET, DELAY_SHEET, ABOUT_SHEET]
+    wb = load_workbook(workbook)
+    assert wb.sheetnames == [SUMMARY_SHEET, AGING_SHEET, DELAY_SHEET, ABOUT_SHEET]
+    # the summary's total of all segments and buckets is the open amount of every open invoice
+    summary = wb[SUMMARY_SHEET]
+    total_row = [c.value for c in summary[summary.max_row]]
+    assert total_row[0] == "All segments"
+    assert total_row[-2] == pytest.approx(float(total_open), abs=0.01)
+    assert total_row[-1] == n_open

@@ -159,6 +159,158 @@ def test_unchanged_file_is_still_skipped_after_a_round_trip(land, wh):
     assert _load(land, wh, "run-2")["payments/2025-02.csv"].status == "skipped"
 
 
+# --- an unchanged file (same size and modification time) is not read again ---------------------
+
+HOUR_NS = 3600 * 10**9
+
+
+def _count_hashes(monkeypatch) -> list[str]:
+    """Spy on the loader's file hash; returns the names of the files it hashes, in order."""
+    original = loader.file_sha256
+    hashed: list[str] = []
+
+    def spy(path: Path) -> str:
+        hashed.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(loader, "file_sha256", spy)
+    return hashed
+
+
+def _set_mtime(path: Path, hours_ago: int) -> int:
+    """Give `path` a modification time `hours_ago` in the past (far from 'just written')."""
+    mtime_ns = os.stat(path).st_mtime_ns - hours_ago * HOUR_NS
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return mtime_ns
+
+
+def test_unchanged_files_are_not_hashed_again_and_a_touched_one_once(land, wh, monkeypatch):
+    for name, key in [("a.csv", "P1"), ("b.csv", "P2"), ("c.csv", "P3")]:
+        _write(land / "payments" / name, "csv", [key])
+        _set_mtime(land / "payments" / name, 2)
+    hashed = _count_hashes(monkeypatch)
+    assert {r.status for r in _load(land, wh, "run-1").values()} == {"loaded"}
+    assert sorted(hashed) == ["a.csv", "b.csv", "c.csv"]
+
+    hashed.clear()
+    second = _load(land, wh, "run-2")
+    assert hashed == []  # size and time as recorded: no file is read
+    assert {r.status for r in second.values()} == {"skipped"}
+
+    # a touch: a new time, the same bytes: hashed once, still the same version
+    touched = _set_mtime(land / "payments" / "b.csv", 1)
+    third = _load(land, wh, "run-3")
+    assert hashed == ["b.csv"]
+    assert third["payments/b.csv"].status == "skipped"
+    assert _query(
+        wh, "select file_mtime_ns from pulse_meta.load_ledger where file_path = 'payments/b.csv'"
+    ) == [(touched,)]
+    hashed.clear()
+    _load(land, wh, "run-4")
+    assert hashed == []  # the touched file's new time was recorded
+    assert _query(wh, "select count(*) from pulse_meta.load_ledger") == [(3,)]
+
+
+def test_same_size_edit_with_a_new_time_is_hashed_and_loaded(land, wh, monkeypatch):
+    path = land / "payments" / "2025-02.csv"
+    path.write_text(f"{HEADER}\n{_csv_row('P1', '10')}\n")
+    _set_mtime(path, 3)
+    _load(land, wh, "run-1")
+    path.write_text(f"{HEADER}\n{_csv_row('P1', '20')}\n")  # same size, other bytes
+    _set_mtime(path, 2)
+    hashed = _count_hashes(monkeypatch)
+    assert _load(land, wh, "run-2")["payments/2025-02.csv"].status == "loaded"
+    assert hashed == ["2025-02.csv"]
+    amounts = _query(wh, "select amount from raw.payments order by _file_id")
+    assert [float(a) for (a,) in amounts] == [10.0, 20.0]
+
+
+def test_a_file_written_just_before_its_hash_is_hashed_again(land, wh, monkeypatch):
+    """Its time is not trusted (a write in the same clock tick would keep it): the ledger
+    holds no time, so the next run reads the file again, and records the time once it is
+    old enough."""
+    path = land / "payments" / "a.csv"
+    _write(path, "csv", ["P1"])
+    hashed = _count_hashes(monkeypatch)
+    _load(land, wh, "run-1")
+    assert _query(wh, "select file_mtime_ns from pulse_meta.load_ledger") == [(None,)]
+    assert _load(land, wh, "run-2")["payments/a.csv"].status == "skipped"
+    assert hashed == ["a.csv", "a.csv"]
+    settled = _set_mtime(path, 1)
+    _load(land, wh, "run-3")
+    _load(land, wh, "run-4")
+    assert hashed == ["a.csv", "a.csv", "a.csv"]
+    assert _query(wh, "select file_mtime_ns from pulse_meta.load_ledger") == [(settled,)]
+
+
+class _LedgerTimeUnwritable:
+    """A connection whose ledger refuses the recorded time (a lock, a full disk)."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args):
+        if sql.startswith("update pulse_meta.load_ledger set file_mtime_ns"):
+            raise duckdb.IOException("IO Error: could not write")
+        return self._con.execute(sql, *args)
+
+
+def test_a_time_the_ledger_cannot_take_leaves_the_file_skipped(land, wh, monkeypatch):
+    path = land / "payments" / "a.csv"
+    _write(path, "csv", ["P1"])
+    _set_mtime(path, 2)
+    _load(land, wh, "run-1")
+    touched = _set_mtime(path, 1)
+    hashed = _count_hashes(monkeypatch)
+    with connect_writer(wh) as con:
+        result = _load(land, wh, "run-2", con=_LedgerTimeUnwritable(con))
+    assert result["payments/a.csv"].status == "skipped"  # the same version: not failed
+    assert _query(wh, "select count(*) from pulse_meta.load_ledger") == [(1,)]
+    _load(land, wh, "run-3")  # hashed once more; this time the time is recorded
+    assert hashed == ["a.csv", "a.csv"]
+    assert _query(wh, "select file_mtime_ns from pulse_meta.load_ledger") == [(touched,)]
+
+
+OLD_LEDGER_DDL = """
+create schema pulse_meta;
+create sequence pulse_meta.file_id_seq start 2;
+create table pulse_meta.load_ledger (
+    file_id bigint primary key, run_id varchar, source varchar not null,
+    file_path varchar not null, file_format varchar, file_size bigint not null,
+    content_hash varchar not null, status varchar not null, error varchar,
+    rows_read bigint not null, rows_loaded bigint not null, rows_quarantined bigint not null,
+    loaded_at timestamp not null, rows_excluded bigint default 0, profile varchar,
+    reading_hash varchar
+);
+"""
+
+
+def test_a_ledger_without_file_times_is_migrated_in_place(land, wh, monkeypatch):
+    path = land / "payments" / "a.csv"
+    _write(path, "csv", ["P1"])
+    mtime_ns = _set_mtime(path, 2)
+    wh.parent.mkdir(parents=True)
+    con = duckdb.connect(str(wh))
+    con.execute(OLD_LEDGER_DDL)
+    con.execute(
+        "insert into pulse_meta.load_ledger values (1, 'old', 'payments', 'payments/a.csv',"
+        " 'csv', ?, ?, 'loaded', null, 1, 1, 0, now()::timestamp, 0, null, null)",
+        [path.stat().st_size, loader.file_sha256(path)],
+    )
+    con.close()
+    hashed = _count_hashes(monkeypatch)
+    # the ledger gains the column, its row kept; the file is hashed once to fill in its time
+    assert _load(land, wh, "run-1")["payments/a.csv"].status == "skipped"
+    assert _query(wh, "select file_id, run_id, file_mtime_ns from pulse_meta.load_ledger") == [
+        (1, "old", mtime_ns)
+    ]
+    assert _load(land, wh, "run-2")["payments/a.csv"].status == "skipped"
+    assert hashed == ["a.csv"]
+
+
 # --- transient failures are retried; a rejection is not ---------------------------------------
 
 TRANSIENT = [

@@ -1,8 +1,9 @@
 """Files for people are safe to open and readable only as the umask allows.
 
 1. Spreadsheet formula injection: a company name such as =HYPERLINK(...) is text in the
-   finance workbook (never a formula) and neutralised in its CSVs (OWASP: a leading single
-   quote), while numbers, negative ones included, stay numbers. The HTML report escapes text.
+   finance workbook (never a formula; a segment name on the aging summary too) and
+   neutralised in its CSVs (OWASP: a leading single quote), while numbers, negative ones
+   included, stay numbers. The HTML report escapes text.
 2. Output files (serving copy, finance workbook and CSVs, the HTML report) follow the process
    umask instead of being forced world-readable.
 """
@@ -19,12 +20,14 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from orchestration.assets.finance_reports import AGING_SUMMARY_SQL
 from orchestration.publish import publish
 from orchestration.reports.finance_workbook import (
     AGING_CSV,
     AGING_SHEET,
     DELAY_CSV,
     DELAY_SHEET,
+    SUMMARY_SHEET,
     write_finance_reports,
 )
 from orchestration.reports.pulse_report import load_report_data, render_html, write_report
@@ -76,6 +79,25 @@ def test_workbook_writes_formula_like_text_as_text(hostile):
     for cell in hostile_cells:
         assert cell.data_type == "s", (cell.coordinate, cell.value)
         assert cell.quotePrefix, cell.coordinate  # Excel keeps it text when edited too
+
+
+def test_aging_summary_writes_formula_like_segments_as_text(tmp_path):
+    aging, delay = _hostile_reports()
+    con = duckdb.connect()
+    con.register("invoices", aging)
+    con.execute(
+        "create table rpt_aging_summary as select aging_bucket, segment, bucket_order,"
+        " 1 as invoices, open_amount from invoices"
+    )
+    summary = con.execute(AGING_SUMMARY_SQL).df()
+    con.close()
+    files = write_finance_reports(aging, delay, tmp_path, as_of_date=AS_OF, summary=summary)
+    cells = _column(load_workbook(files.workbook)[SUMMARY_SHEET], "Segment")
+    hostile_cells = [c for c in cells if c.value in ("-2+3", "@SUM(1)")]
+    assert len(hostile_cells) == 2
+    for cell in hostile_cells:
+        assert cell.data_type == "s", (cell.coordinate, cell.value)
+        assert cell.quotePrefix, cell.coordinate
 
 
 def test_workbook_keeps_numbers_numeric(hostile):

@@ -143,6 +143,12 @@ def _duckdb_1x_python(tmp_path: Path) -> Path | None:
 def test_serving_copy_opens_in_duckdb_1x(tmp_path):
     serving = tmp_path / "serving"
     _publish(tmp_path / "work.duckdb", serving, 1)
+    # a second copy starts from the first one's file and replaces only the changed table: it
+    # keeps the storage format DuckDB 1.x reads
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    con.execute("insert into fct_a select 2, range from range(1000, 1200)")
+    con.close()
+    assert _publish_as_is(tmp_path / "work.duckdb", serving, "run-2").copied == ("fct_a",)
     python = _duckdb_1x_python(tmp_path)
     if python is None:
         pytest.skip("could not install DuckDB 1.5 from the package registry")
@@ -160,7 +166,7 @@ def test_serving_copy_opens_in_duckdb_1x(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     version, rows = out.stdout.split()
-    assert version.startswith("1.5") and rows == "1000"
+    assert version.startswith("1.5") and rows == "1200"
 
 
 def _day_warehouse(path: Path, rows: str) -> None:
@@ -237,3 +243,99 @@ def test_day_table_publishes_only_the_changed_days(tmp_path):
     _day_warehouse(work, "('C1', DATE '2025-06-02', 42.0)")
     third = _publish_days(work, serving, "run-3")
     assert _served(third.path) == ([("C1", jun_2, 42.0)], [("C1", jun_2, 42.0)])
+
+
+# --- a publish copies only the tables that changed ---------------------------------------------
+
+
+def _publish_as_is(work: Path, serving: Path, run: str, tables=("fct_a", "fct_b")):
+    """Publish the working warehouse as it stands (no rebuild)."""
+    con = duckdb.connect(str(work))
+    try:
+        return publish(con, serving, [("main", t) for t in tables], run, AS_OF)
+    finally:
+        con.close()
+
+
+def _rows(database: Path, table: str) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(f"select * from {table} order by all").fetchall()
+    finally:
+        con.close()
+
+
+def _assert_serving_equals_warehouse(work: Path, copy: Path, tables=("fct_a", "fct_b")) -> None:
+    for table in tables:
+        expected = _rows(work, table)
+        assert _rows(copy / "pulse.duckdb", table) == expected
+        parquet = copy / "parquet" / table / "data.parquet"
+        assert duckdb.sql(f"select * from read_parquet('{parquet}') order by all").fetchall() == (
+            expected
+        )
+
+
+def _inode(copy: Path, table: str) -> int:
+    return (copy / "parquet" / table / "data.parquet").stat().st_ino
+
+
+def test_publish_without_change_copies_no_table(tmp_path):
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    first = _publish(work, serving, 1)
+    assert sorted(first.copied) == ["fct_a", "fct_b"]
+    second = _publish_as_is(work, serving, "run-1b")
+    assert second.copied == ()
+    assert second.tables == {"fct_a": 1000, "fct_b": 1}
+    assert (serving / "current").resolve() == second.path.resolve()
+    assert _rows(second.path / "pulse.duckdb", "pulse_run")[0][0] == "run-1b"
+    _assert_serving_equals_warehouse(work, second.path)
+    # the Parquet files are the first copy's, linked, not written again
+    assert _inode(second.path, "fct_a") == _inode(first.path, "fct_a")
+    assert _inode(second.path, "fct_b") == _inode(first.path, "fct_b")
+
+
+def test_publish_copies_only_the_changed_table(tmp_path):
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    first = _publish(work, serving, 1)
+    con = duckdb.connect(str(work))
+    con.execute("update fct_a set gen = 2 where i = 999")  # one row of 1000, same count
+    con.close()
+    second = _publish_as_is(work, serving, "run-2")
+    assert second.copied == ("fct_a",)
+    _assert_serving_equals_warehouse(work, second.path)
+    assert _rows(second.path / "pulse.duckdb", "fct_a")[-1] == (2, 999)
+    assert _inode(second.path, "fct_b") == _inode(first.path, "fct_b")
+    assert _inode(second.path, "fct_a") != _inode(first.path, "fct_a")
+    # the first copy still holds the first run's rows (its readers see no change)
+    assert _rows(first.path / "pulse.duckdb", "fct_a")[-1] == (1, 999)
+
+
+def test_changes_a_row_hash_xor_would_miss_are_copied(tmp_path):
+    """Two equal rows replaced by two other equal rows: same count, and an xor of the row
+    hashes is 0 both times; a column renamed with the same values: same rows."""
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    con = duckdb.connect(str(work))
+    con.execute("create table fct_a as select 1 as gen from range(2)")
+    con.execute("create table fct_b as select 1 as gen")
+    con.close()
+    _publish_as_is(work, serving, "run-1")
+    con = duckdb.connect(str(work))
+    con.execute("create or replace table fct_a as select 7 as gen from range(2)")
+    con.execute("alter table fct_b rename column gen to generation")
+    con.close()
+    second = _publish_as_is(work, serving, "run-2")
+    assert sorted(second.copied) == ["fct_a", "fct_b"]
+    _assert_serving_equals_warehouse(work, second.path)
+    assert _rows(second.path / "pulse.duckdb", "fct_a") == [(7,), (7,)]
+
+
+def test_a_mart_dropped_from_the_list_leaves_the_serving_copy(tmp_path):
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    _publish(work, serving, 1)
+    second = _publish_as_is(work, serving, "run-2", tables=("fct_a",))
+    assert second.copied == ()
+    con = duckdb.connect(str(second.path / "pulse.duckdb"), read_only=True)
+    tables = con.execute("select table_name from information_schema.tables").fetchall()
+    con.close()
+    assert {name for (name,) in tables} == {"fct_a", "pulse_run"}
+    assert not (second.path / "parquet" / "fct_b").exists()

@@ -1,9 +1,10 @@
 """The files finance opens: the aging and payment-delay reports, every run, in a dated folder.
 
-After the run's marts passed their checks and were published, read rpt_invoice_aging and
-rpt_payment_delay_by_customer from the serving copy (audited data only, read-only: no lock on
-the working warehouse) and write an Excel workbook plus one CSV per report into
-<PULSE_REPORTS_DIR>/finance/<as_of_date>/ (orchestration/reports/finance_workbook.py).
+After the run's marts passed their checks and were published, read rpt_aging_summary,
+rpt_invoice_aging and rpt_payment_delay_by_customer from the serving copy (audited data only,
+read-only: no lock on the working warehouse) and write an Excel workbook plus a CSV of the
+aging and of the payment-delay report into <PULSE_REPORTS_DIR>/finance/<as_of_date>/
+(orchestration/reports/finance_workbook.py).
 """
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
@@ -15,6 +16,23 @@ from orchestration.warehouse import connect_reader
 
 AGING_SQL = "select * from rpt_invoice_aging"
 DELAY_SQL = "select * from rpt_payment_delay_by_customer"
+# The accounts-receivable aging summary with its totals, summed here in SQL (the workbook
+# writer only lays them out): per (segment, bucket) as the mart holds them, per segment over
+# all buckets, per bucket over all segments, and the grand total. The grouping flags mark the
+# total rows, so a segment whose name looks like a label is never taken for one.
+AGING_SUMMARY_SQL = """
+select
+    segment,
+    aging_bucket,
+    min(bucket_order) as bucket_order,
+    grouping(segment) as all_segments,
+    grouping(aging_bucket) as all_buckets,
+    cast(coalesce(sum(invoices), 0) as bigint) as invoices,
+    coalesce(sum(open_amount), 0) as open_amount
+from rpt_aging_summary
+group by grouping sets ((segment, aging_bucket), (segment), (aging_bucket), ())
+order by all_segments, segment, all_buckets, bucket_order
+"""
 
 
 @asset(
@@ -22,8 +40,9 @@ DELAY_SQL = "select * from rpt_payment_delay_by_customer"
     deps=[AssetKey(["serving"])],
     group_name="reports",
     kinds={"excel", "csv"},
-    description="Finance's files: the invoice aging and payment-delay reports as an Excel "
-    "workbook (one sheet each) and CSVs, in <reports dir>/finance/<as_of_date>/.",
+    description="Finance's files: the aging summary, invoice aging and payment-delay reports "
+    "as an Excel workbook (one sheet each) and the two reports as CSVs, in "
+    "<reports dir>/finance/<as_of_date>/.",
 )
 def finance_reports(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
     cfg = pulse.get()
@@ -31,11 +50,12 @@ def finance_reports(context: AssetExecutionContext, pulse: PulseSettings) -> Mat
     try:
         aging = con.execute(AGING_SQL).df()
         delay = con.execute(DELAY_SQL).df()
+        summary = con.execute(AGING_SUMMARY_SQL).df()
     finally:
         con.close()
 
     out_dir = finance_report_dir(cfg.reports_dir, cfg.as_of_date)
-    files = write_finance_reports(aging, delay, out_dir, as_of_date=cfg.as_of_date)
+    files = write_finance_reports(aging, delay, out_dir, as_of_date=cfg.as_of_date, summary=summary)
     context.log.info(f"finance reports written to {files.folder}")
     return MaterializeResult(
         metadata={

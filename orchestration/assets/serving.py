@@ -51,6 +51,8 @@ def serving(context: AssetExecutionContext, pulse: PulseSettings) -> Materialize
             "duckdb_file": MetadataValue.path(str(current / "pulse.duckdb")),
             "parquet_dir": MetadataValue.path(str(current / "parquet")),
             "tables": len(published.tables),
+            # the tables whose content changed since the last publish; the others were kept
+            "tables_copied": MetadataValue.json(list(published.copied)),
             "rows": MetadataValue.md(
                 "| table | rows |\n|---|---|\n"
                 + "\n".join(f"| {t} | {n} |" for t, n in sorted(published.tables.items()))

@@ -1,9 +1,11 @@
 """Load landing files into raw.<source>, set-based, with a ledger and a quarantine.
 
 A file is loaded when its content differs from its path's latest ledger entry: a changed file
-is a new version, even when it changes back to an earlier content. Each file is loaded in its
-own transaction: its raw rows, its quarantined rows and its ledger row commit together or not
-at all, so a crash mid-file leaves nothing behind and the next run loads the file again.
+is a new version, even when it changes back to an earlier content. A file whose size and
+modification time equal those its latest ledger entry recorded is taken as unchanged without
+reading it (see _unchanged_by_size_and_time). Each file is loaded in its own transaction: its
+raw rows, its quarantined rows and its ledger row commit together or not at all, so a crash
+mid-file leaves nothing behind and the next run loads the file again.
 A file whose content breaks the contract (bad format, a required column missing, empty) is
 rejected whole: its ledger row says why, no row of it is loaded, the other files still load,
 and it stays rejected until it changes. A file that could not be processed (memory, disk, a
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +39,11 @@ from orchestration.ingest.reader import FileRejected, read_into_temp
 from orchestration.ingest.schema import ensure_schema
 
 log = logging.getLogger(__name__)
+
+# A modification time this close to the moment it was read is not recorded: a file system
+# keeps times in ticks (a few ms; FAT two seconds), so a write right after the hash, in the
+# same tick, could leave the time as recorded.
+RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -279,37 +287,95 @@ def _load_checked_rows(
     return read, loaded, read - loaded
 
 
-def _already_seen(
-    con: duckdb.DuckDBPyConnection, source: str, rel: str, sha: str, reading: str | None
-) -> bool:
-    """The path's latest ledger entry holds this content, read the same way (`reading`: the
-    reader options' and profile's fingerprint), and did not fail. Only the latest counts:
-    content that returns to an earlier version (A, B, A) is a new delivery."""
-    latest = con.execute(
-        "select content_hash, status, reading_hash from pulse_meta.load_ledger"
+@dataclass(frozen=True)
+class _Entry:
+    """A path's latest ledger entry: the version the loader compares the file with."""
+
+    file_id: int
+    sha: str
+    status: str
+    reading: str | None
+    size: int
+    mtime_ns: int | None
+
+
+def _latest_entry(con: duckdb.DuckDBPyConnection, source: str, rel: str) -> _Entry | None:
+    """The path's latest ledger entry. Only the latest counts: content that returns to an
+    earlier version (A, B, A) is a new delivery."""
+    row = con.execute(
+        "select file_id, content_hash, status, reading_hash, file_size, file_mtime_ns"
+        " from pulse_meta.load_ledger"
         " where source = ? and file_path = ? order by file_id desc limit 1",
         [source, rel],
     ).fetchone()
+    return _Entry(*row) if row is not None else None
+
+
+def _already_seen(latest: _Entry | None, sha: str, reading: str | None) -> bool:
+    """The latest entry holds this content, read the same way (`reading`: the reader options'
+    and profile's fingerprint), and did not fail."""
     return (
-        latest is not None and latest[0] == sha and latest[1] != "failed" and latest[2] == reading
+        latest is not None
+        and latest.sha == sha
+        and latest.status != "failed"
+        and latest.reading == reading
     )
 
 
-def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResult) -> None:
+def _unchanged_by_size_and_time(
+    latest: _Entry | None, landing_dir: Path, path: Path, reading: str | None
+) -> bool:
+    """The file is taken as the latest entry's version, unread, when its size and
+    modification time (st_size, st_mtime_ns) both equal those the entry recorded after
+    hashing it. Any write changes the modification time, so a same-size edit is still
+    hashed and detected. The accepted limit, as in rsync and make: content changed while both
+    size and time are kept identical (a tool that restores the time, a clock set back) goes
+    unnoticed until the file changes again. A time recorded within RACY_NS of the hash is not
+    trusted (null in the ledger), so a write in the same clock tick as the hash is not missed."""
+    if latest is None or latest.mtime_ns is None:
+        return False
+    if latest.status == "failed" or latest.reading != reading:
+        return False
+    if _symlink_refusal(landing_dir, path) is not None:
+        return False
+    stat = path.resolve().stat()
+    return stat.st_size == latest.size and stat.st_mtime_ns == latest.mtime_ns
+
+
+def _confirm_time(con: duckdb.DuckDBPyConnection, latest: _Entry, version: _Version) -> None:
+    """The file was hashed and is still the latest entry's version: record its current
+    modification time there, so the next run need not hash it (a `touch`, or a ledger from
+    before the size-and-time check, costs one hash, not one every run). Best effort: if the
+    ledger cannot take it, the file is still the same version, and is only hashed again next
+    run."""
+    if version.mtime_ns is None or version.mtime_ns == latest.mtime_ns:
+        return
+    try:
+        con.execute(
+            "update pulse_meta.load_ledger set file_mtime_ns = ? where file_id = ?",
+            [version.mtime_ns, latest.file_id],
+        )
+    except duckdb.Error as exc:
+        reason = failure_reason(exc)
+        log.warning("could not record the time of file id %d: %s", latest.file_id, reason)
+
+
+def _record(con, file_id, run_id, source, rel, fmt, version, result: FileResult) -> None:
     # By column name: older ledgers gained profile and rows_excluded at their end.
+    version = version or _Version(0, "")
     con.execute(
         """insert into pulse_meta.load_ledger (file_id, run_id, source, file_path, file_format,
             file_size, content_hash, status, error, rows_read, rows_loaded, rows_quarantined,
-            rows_excluded, profile, reading_hash, loaded_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
+            rows_excluded, profile, reading_hash, file_mtime_ns, loaded_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
         [
             file_id,
             run_id,
             source,
             rel,
             fmt,
-            size,
-            sha,
+            version.size,
+            version.sha,
             result.status,
             result.error,
             result.rows_read,
@@ -318,6 +384,7 @@ def _record(con, file_id, run_id, source, rel, fmt, size, sha, result: FileResul
             result.rows_excluded,
             result.profile,
             result.reading_hash,
+            version.mtime_ns,
         ],
     )
 
@@ -338,6 +405,7 @@ class _Version:
     sha: str
     real: Path | None = None  # the file to read, all symbolic links resolved
     refusal: str | None = None  # why it is refused unread
+    mtime_ns: int | None = None  # its modification time, when old enough to be trusted
 
 
 def _symlink_refusal(landing_dir: Path, path: Path) -> str | None:
@@ -362,7 +430,16 @@ def _version(landing_dir: Path, path: Path) -> _Version:
         target = hashlib.sha256(b"symlink:" + str(path.resolve()).encode()).hexdigest()
         return _Version(0, target, refusal=refusal)
     real = path.resolve()
-    return _Version(real.stat().st_size, file_sha256(real), real=real)
+    # Time and size before the bytes: a write during the hash leaves a newer time behind.
+    now_ns = time.time_ns()
+    stat = real.stat()
+    trusted = now_ns - stat.st_mtime_ns >= RACY_NS
+    return _Version(
+        stat.st_size,
+        file_sha256(real),
+        real=real,
+        mtime_ns=stat.st_mtime_ns if trusted else None,
+    )
 
 
 def _conclude(
@@ -376,13 +453,12 @@ def _conclude(
     """Log and record a rejection or a failure in its own transaction. If even that fails,
     the file is reported failed (nothing in the ledger, so the next run retries it)."""
     log.error("%s %s: %s", result.status, rel, result.error)
-    size, sha = (version.size, version.sha) if version else (0, "")
     try:
         file_id = result.file_id
         if file_id is None:
             file_id = con.execute("select nextval('pulse_meta.file_id_seq')").fetchone()[0]
         con.execute("begin transaction")
-        _record(con, file_id, run_id, result.source, rel, fmt, size, sha, result)
+        _record(con, file_id, run_id, result.source, rel, fmt, version, result)
         con.execute("commit")
     except Exception as exc:
         _rollback(con, rel)
@@ -551,7 +627,7 @@ def _load_version(
             profile,
             mapping.fingerprint,
         )
-        _record(con, file_id, run_id, source.name, rel, fmt, version.size, version.sha, result)
+        _record(con, file_id, run_id, source.name, rel, fmt, version, result)
         con.execute("commit")
     except FileRejected as exc:
         _rollback(con, rel)
@@ -599,8 +675,12 @@ def load_file(
     mapping = mapping or Mapping()
     version = None
     try:
+        latest = _latest_entry(con, source.name, rel)
+        if _unchanged_by_size_and_time(latest, landing_dir, path, mapping.fingerprint):
+            return FileResult(source.name, rel, "skipped", profile=mapping.profile)
         version = _version(landing_dir, path)
-        if _already_seen(con, source.name, rel, version.sha, mapping.fingerprint):
+        if _already_seen(latest, version.sha, mapping.fingerprint):
+            _confirm_time(con, latest, version)
             return FileResult(source.name, rel, "skipped", profile=mapping.profile)
         return _load_version(con, source, rel, fmt, version, run_id, mapping)
     except Exception as exc:  # the file could not be looked at, or the ledger not asked

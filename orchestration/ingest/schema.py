@@ -60,14 +60,20 @@ META_DDL = (
         rows_excluded bigint default 0,  -- footer rows and rows a profile's exclude_when drops
         profile varchar,                 -- the source profile the file loaded through; null
                                          -- for the contract's own source folders
-        reading_hash varchar             -- fingerprint of the reader options and profile the
+        reading_hash varchar,            -- fingerprint of the reader options and profile the
                                          -- file was read with; null: the contract's dialect
+        file_mtime_ns bigint             -- the file's modification time (ns) when its bytes
+                                         -- were last hashed and found to be this version;
+                                         -- null: not trusted (written too recently), hash again
     )""",
     # Ledgers created before profiles gain the two columns at their end; rows are inserted
     # by column name, so the position does not matter.
     "alter table pulse_meta.load_ledger add column if not exists rows_excluded bigint default 0",
     "alter table pulse_meta.load_ledger add column if not exists profile varchar",
     "alter table pulse_meta.load_ledger add column if not exists reading_hash varchar",
+    # Ledgers created before the size-and-time check: null, so their files are hashed once
+    # more and the time is filled in then.
+    "alter table pulse_meta.load_ledger add column if not exists file_mtime_ns bigint",
     """create table if not exists pulse_meta.quarantine (
         source varchar not null,
         file_id bigint not null,

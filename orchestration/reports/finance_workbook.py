@@ -7,14 +7,20 @@ finance_reports.py) reads the marts and calls `write_finance_reports`.
 What gets written into `out_dir` (the caller picks it; Pulse uses
 `<reports dir>/finance/<as_of_date>/`, see `finance_report_dir`):
 
-    finance_reports_<as_of>.xlsx        sheets "Invoice aging", "Payment delay", "About"
+    finance_reports_<as_of>.xlsx        sheets "Aging summary" (when given), "Invoice aging",
+                                        "Payment delay", "About"
     rpt_invoice_aging.csv               the mart rpt_invoice_aging, as is
     rpt_payment_delay_by_customer.csv   the mart rpt_payment_delay_by_customer, as is
 
 Workbook conventions (each data sheet): one header row, frozen, with an autofilter; amounts
 formatted as money in the reporting currency (`#,##0.00 "USD"`); dates as dates; overdue rows
 filled light red AND marked "OVERDUE" in the first column (colour alone is lost when printed
-in black and white or read by a screen reader); column widths fitted to the content.
+in black and white or read by a screen reader); column widths fitted to the content. Printed,
+every sheet is landscape and one page wide, and a sheet's header row repeats on each page.
+The "Aging summary" sheet is the accounts-receivable aging summary: open amounts per aging
+bucket (columns) and customer segment (rows), with each segment's total and the total of all
+segments. Its totals are computed by the query that reads it (grouping sets over the mart
+rpt_aging_summary); this module only lays them out.
 Files are written to a temporary name and renamed, so nobody opens a half-written file, with
 the permissions the process umask gives a new file (a umask of 027 or 077 keeps them private).
 
@@ -42,6 +48,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+SUMMARY_SHEET = "Aging summary"
 AGING_SHEET = "Invoice aging"
 DELAY_SHEET = "Payment delay"
 ABOUT_SHEET = "About"
@@ -60,6 +67,19 @@ MIN_WIDTH, MAX_WIDTH = 8, 45
 
 # A text cell starting with one of these is evaluated by spreadsheets (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# What the aging summary's query returns: one row per (segment, bucket) and the grouping-set
+# totals; all_segments / all_buckets (1 or 0) mark a total over segments / buckets.
+SUMMARY_COLUMNS = (
+    "segment",
+    "aging_bucket",
+    "bucket_order",
+    "all_segments",
+    "all_buckets",
+    "invoices",
+    "open_amount",
+)
+ALL_SEGMENTS = "All segments"
 
 # Payer categories from the most to the least urgent (sort order of the delay sheet).
 PAYER_CATEGORY_ORDER = ("severely_overdue", "habitually_late", "occasionally_late", "on_time")
@@ -239,15 +259,20 @@ def write_finance_reports(
     *,
     as_of_date: dt.date,
     currency: str | None = None,
+    summary: pd.DataFrame | None = None,
 ) -> FinanceReportFiles:
     """Write the workbook and one CSV per report into `out_dir` (created; files replaced).
 
     aging: rows of rpt_invoice_aging; delay: rows of rpt_payment_delay_by_customer (at least
     the columns of AGING_SPEC / DELAY_SPEC). currency: ISO code of the amounts; by default the
-    `reporting_currency` column of the frames, else USD.
+    `reporting_currency` column of the frames, else USD. summary: the aging summary with its
+    totals (SUMMARY_COLUMNS; orchestration/assets/finance_reports.py: AGING_SUMMARY_SQL), the
+    workbook's first sheet; none without it.
     """
     _require_columns(aging, AGING_SPEC.columns, "rpt_invoice_aging")
     _require_columns(delay, DELAY_SPEC.columns, "rpt_payment_delay_by_customer")
+    if summary is not None:
+        _require_columns(summary, SUMMARY_COLUMNS, "aging summary")
     currency = (currency or _currency_of(aging, delay)).upper()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -263,6 +288,8 @@ def write_finance_reports(
     # Write-only: rows stream to the file as they are appended instead of living as cell
     # objects until save (at SF10 the workbook held 3.6 GB and took a minute to write).
     wb = Workbook(write_only=True)
+    if summary is not None:
+        _write_summary(wb, summary, currency)
     overdue_rows = {
         AGING_SHEET: _write_sheet(wb, AGING_SPEC, AGING_SPEC.labels, aging, currency),
         DELAY_SHEET: _write_sheet(wb, DELAY_SPEC, delay_labels, delay_sorted, currency),
@@ -272,7 +299,15 @@ def write_finance_reports(
         pd.to_numeric(aging.loc[AGING_SPEC.is_overdue(aging), "open_amount"]).fillna(0).sum()
     )
     _write_about(
-        wb, as_of_date, currency, len(aging), len(delay), total_open, total_overdue, window
+        wb,
+        as_of_date,
+        currency,
+        len(aging),
+        len(delay),
+        total_open,
+        total_overdue,
+        window,
+        with_summary=summary is not None,
     )
 
     workbook_path = out_dir / f"finance_reports_{as_of_date.isoformat()}.xlsx"
@@ -384,6 +419,7 @@ def _write_sheet(
     _fit_widths(ws, headers, formats, rows)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    _print_layout(ws, header_row=True)
 
     ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL) for h in headers])
     overdue_font = Font(bold=True, color="FF9C0006")
@@ -402,6 +438,70 @@ def _write_sheet(
             ]
         )
     return int(overdue.sum())
+
+
+def _print_layout(ws, *, header_row: bool) -> None:
+    """Printed landscape, scaled to one page wide (as many pages long as it takes), the
+    header row repeated at the top of every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: no limit on the number of pages down
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_row:
+        ws.print_title_rows = "1:1"
+
+
+def _summary_grid(summary: pd.DataFrame) -> tuple[list[str], list[list]]:
+    """The aging summary laid out: bucket names in bucket order, and one row per segment (by
+    name) then the all-segments row: [segment, open amount per bucket..., total, invoices].
+    Only a reshape: every number is one the query computed."""
+    keyed = summary.assign(
+        segment=summary["segment"].where(summary["all_segments"] == 0, ALL_SEGMENTS),
+        aging_bucket=summary["aging_bucket"].where(summary["all_buckets"] == 0, ""),
+        bucket_order=summary["bucket_order"].where(summary["all_buckets"] == 0, 0),
+    )
+    rows_index = ["all_segments", "segment"]
+    amounts = (
+        keyed.pivot(
+            index=rows_index,
+            columns=["all_buckets", "bucket_order", "aging_bucket"],
+            values="open_amount",
+        )
+        .sort_index(axis=0)
+        .sort_index(axis=1)
+    )
+    invoices = keyed[keyed["all_buckets"] == 1].set_index(rows_index)["invoices"]
+    buckets = [bucket for all_buckets, _, bucket in amounts.columns if all_buckets == 0]
+    rows = [
+        [segment, *map(_cell_value, values), _cell_value(invoices.get((all_segments, segment)))]
+        for (all_segments, segment), values in zip(
+            amounts.index, amounts.itertuples(index=False, name=None), strict=True
+        )
+    ]
+    return buckets, rows
+
+
+def _write_summary(wb: Workbook, summary: pd.DataFrame, currency: str) -> None:
+    """The aging summary sheet: segments down, aging buckets across, totals right and below.
+    No autofilter: sorting would move the total row in among the segments."""
+    ws = wb.create_sheet(SUMMARY_SHEET)
+    buckets, rows = _summary_grid(summary)
+    headers = ["Segment", *(f"{b} ({currency})" for b in buckets), f"Total ({currency})"]
+    headers.append("Open invoices")
+    money = money_format(currency)
+    formats = {idx: money for idx in range(2, len(headers))} | {len(headers): INTEGER_FORMAT}
+    _fit_widths(ws, headers, formats, rows)
+    ws.freeze_panes = "B2"
+    _print_layout(ws, header_row=True)
+    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL) for h in headers])
+    for number, values in enumerate(rows, start=1):
+        font = HEADER_FONT if number == len(rows) else None  # the all-segments row
+        ws.append(
+            [
+                _styled(ws, value, number_format=formats.get(idx), font=font)
+                for idx, value in enumerate(values, start=1)
+            ]
+        )
 
 
 def _is_formula_like(value: Any) -> bool:
@@ -471,8 +571,15 @@ def _write_about(
     total_open: float,
     total_overdue: float,
     window: int,
+    with_summary: bool,
 ) -> None:
     ws = wb.create_sheet(ABOUT_SHEET)
+    _print_layout(ws, header_row=False)
+    summary = (
+        SUMMARY_SHEET,
+        "Open receivables (the Open amounts of the invoice aging) per aging bucket and customer"
+        f" segment, each segment's total, and {ALL_SEGMENTS}: the totals over segments.",
+    )
     rows = [
         ("Pulse finance reports", None),
         ("As of date", as_of_date),
@@ -482,6 +589,7 @@ def _write_about(
         ("Total overdue", total_overdue),
         ("Customers with invoices", delay_rows),
         (None, None),
+        *([summary] if with_summary else []),
         (
             AGING_SHEET,
             "One row per invoice open on the as-of date (void invoices excluded; open = not yet"
@@ -503,7 +611,12 @@ def _write_about(
             f"In {currency}, converted at the exchange rate of each invoice's issue date"
             " (payments at their invoice's rate).",
         ),
-        ("Source", "Pulse marts rpt_invoice_aging and rpt_payment_delay_by_customer."),
+        (
+            "Source",
+            "Pulse marts "
+            + ("rpt_aging_summary, " if with_summary else "")
+            + "rpt_invoice_aging and rpt_payment_delay_by_customer.",
+        ),
     ]
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
