@@ -55,26 +55,3 @@
             {%- endif %}
     )
 {%- endmacro %}
-
-
-{#-
-    pulse_health_chain_materialization() -> the materialization of the intermediate health
-        models between the target days and fct_customer_health_daily (int_health_target_days,
-        _scored_days, _payment_signals, _signals_daily, _signal_points, _components_daily).
-        DuckDB (default): ephemeral, inlined into the batch's SQL, so each batch computes only
-        its own days. Spark inlines every CTE at each of its uses; the inlined chain (signals
-        read twice, target days in every window) becomes a plan Spark cannot even optimise
-        within a 4 GB driver, so on Spark each step is a table, computed once for all the
-        run's target days (the batches of fct_customer_health_daily then only write them).
--#}
-{% macro pulse_health_chain_materialization() -%}
-    {{ return(adapter.dispatch('pulse_health_chain_materialization', 'pulse')()) }}
-{%- endmacro %}
-
-{% macro default__pulse_health_chain_materialization() -%}
-    {{ return('ephemeral') }}
-{%- endmacro %}
-
-{% macro spark__pulse_health_chain_materialization() -%}
-    {{ return('table') }}
-{%- endmacro %}

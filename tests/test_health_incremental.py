@@ -1,7 +1,9 @@
-"""fct_customer_health_daily is incremental (issue 4, and issue 8's daily run): after the demo
-build as of 2026-06-30, `dbt build --select fct_customer_health_daily` as of one day later
-appends exactly that day and leaves every earlier day untouched; the appended day equals what
-a full backfill as of that day computes for it. Runs on copies of the shared demo warehouse.
+"""The health history is stored in incremental layers (signals -> points -> components ->
+fct_customer_health_daily). After the demo build as of 2026-06-30, a run as of one day later
+appends exactly that day and leaves every earlier day untouched, and the appended day equals
+what a full backfill as of that day computes for it; a weight change re-scores from the
+stored components; a window change restates every layer like a backfill. Runs on copies of
+the shared demo warehouse.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def test_next_day_appends_one_day_and_keeps_history(demo_build, tmp_path):
 
     daily = copy_warehouse(source, tmp_path / "daily")
     before = query(daily, f"select count(*), count(distinct as_of_date) from {FCT}")[0]
-    run_dbt(["build", "--select", FCT], daily, next_day.isoformat())
+    run_dbt(["run", "--select", f"+{FCT}"], daily, next_day.isoformat())
 
     after = query(daily, f"select count(*), count(distinct as_of_date), max(as_of_date) from {FCT}")
     new_rows = query(daily, f"select count(*) from {FCT} where as_of_date = ?", [next_day])[0][0]
@@ -71,32 +73,90 @@ def test_next_day_appends_one_day_and_keeps_history(demo_build, tmp_path):
 
     # the appended day is what a backfill as of that day computes for it
     backfill = copy_warehouse(source, tmp_path / "backfill")
-    run_dbt(["run", "--select", FCT, "--full-refresh"], backfill, next_day.isoformat())
+    run_dbt(["run", "--select", f"+{FCT}", "--full-refresh"], backfill, next_day.isoformat())
     assert differing_rows(daily, backfill, f"as_of_date = DATE '{next_day}'") == 0
 
 
-def test_backfill_in_batches_equals_one_pass(demo_build, tmp_path):
-    """Issue 8: the history is written in batches of days (materialization
-    pulse_batched_incremental), each replacing its days and reading the scores earlier batches
-    wrote (the 30-day change); a backfill in many small batches equals the demo build's
-    one-batch backfill value for value."""
+LAYERS = ["int_health_signals_daily", "int_health_signal_points", "int_health_components_daily"]
+
+
+def test_weight_change_rescores_from_the_stored_components(demo_build, tmp_path):
+    """The score is a thin layer over the stored component scores: a weight change re-scores
+    every day from int_health_components_daily and recomputes no signal. Proven with a
+    planted value: one stored component score set to 0 on an old day comes out in the
+    re-scored history, which it could not if that day's signals were recomputed."""
     source = demo_build["warehouse"]
-    customers = query(source, "select count(distinct customer_id) from stg_billing__subscriptions")
-    customers = customers[0][0]
-    days_per_batch = 7
-    batched = copy_warehouse(source, tmp_path / "batched")
-    proc = run_dbt(
-        ["run", "--select", FCT, "--full-refresh"],
-        batched,
-        demo_build["as_of"],
-        extra_vars={"health_batch_customer_days": customers * days_per_batch},
-    )
-    # the 400 backfill days in runs of at most 7 consecutive days: 57 x 7 + 1 -> 58 batches
-    assert "batch 58/58, " in proc.stdout
-    assert "batch 1/58, 2025-05-27 to 2025-06-02" in proc.stdout
-    assert query(batched, f"select count(distinct as_of_date) from {FCT}")[0][0] == 400
-    assert differing_rows(batched, source, "true") == 0
-    # the 30-day change crosses batch boundaries: it is filled on every day whose day-30 score
-    # exists, in both builds alike (checked by the equality above); make sure there are some
-    crossing = query(batched, f"select count(*) from {FCT} where score_change_30d is not null")
-    assert crossing[0][0] > 0
+    wh = copy_warehouse(source, tmp_path / "reweighted")
+    day = "2026-01-15"
+    customer = query(
+        wh,
+        f"select min(c.customer_id) from int_health_components_daily c "
+        f"join {FCT} f using (customer_id, as_of_date) where c.as_of_date = ? "
+        "and c.usage_score > 0 and c.engagement_score is not null and f.scorecard = 'default'",
+        [day],
+    )[0][0]
+    con = duckdb.connect(str(wh))
+    try:
+        con.execute(
+            "update int_health_components_daily set usage_score = 0 "
+            "where customer_id = ? and as_of_date = ?",
+            [customer, day],
+        )
+        signals_before = con.execute(
+            "select count(*), max(as_of_date) from int_health_signals_daily"
+        ).fetchone()
+        # the seed as a table: dbt seed would rewrite it from the CSV
+        con.execute(
+            "update health_score_weights set weight = case component "
+            "when 'usage' then 0.5 when 'engagement' then 0.5 else 0 end "
+            "where scorecard = 'default'"
+        )
+    finally:
+        con.close()
+
+    run_dbt(["run", "--select", f"+{FCT}"], wh, demo_build["as_of"])
+
+    # the planted 0 reached the score: usage 0 and engagement e weigh .5 each -> e / 2
+    row = query(
+        wh,
+        f"select usage_score, engagement_score, health_score, scorecard from {FCT} "
+        "where customer_id = ? and as_of_date = ?",
+        [customer, day],
+    )[0]
+    assert row[0] == 0 and row[3] == "default"
+    assert abs(row[2] - row[1] / 2) < 1e-9
+    # every day carries the new scoring fingerprint, the stored layers kept theirs
+    assert query(wh, f"select count(distinct config_fingerprint) from {FCT}")[0][0] == 1
+    after = query(wh, "select count(*), max(as_of_date) from int_health_signals_daily")[0]
+    assert after == signals_before
+    for layer in LAYERS:
+        assert query(wh, f"select count(distinct config_fingerprint) from {layer}")[0][0] == 1
+    # the default scorecard's scores moved on every day of the history
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        con.execute(f"attach '{source}' as before (read_only)")
+        moved, days = con.execute(
+            f"select count(distinct f.as_of_date), (select count(distinct as_of_date) from {FCT}) "
+            f"from {FCT} f join before.{FCT} b using (customer_id, as_of_date) "
+            "where f.scorecard = 'default' and f.health_score <> b.health_score"
+        ).fetchone()
+    finally:
+        con.close()
+    assert moved == days
+
+
+def test_window_change_restates_every_layer_like_a_backfill(demo_build, tmp_path):
+    """A window var is part of the signals' fingerprint: changing it restates the signals and
+    every layer after them, on every day held, exactly as a backfill with that window does."""
+    source = demo_build["warehouse"]
+    as_of = demo_build["as_of"]
+    shorter = {"health_usage_window_days": 14}
+    restated = copy_warehouse(source, tmp_path / "restated")
+    run_dbt(["run", "--select", f"+{FCT}"], restated, as_of, extra_vars=shorter)
+    backfill = copy_warehouse(source, tmp_path / "backfill")
+    run_dbt(["run", "--select", f"+{FCT}", "--full-refresh"], backfill, as_of, extra_vars=shorter)
+
+    assert differing_rows(restated, backfill, "true") == 0
+    assert differing_rows(restated, source, "true") > 0, "the window change moved scores"
+    days = query(restated, f"select count(distinct as_of_date) from {FCT}")[0][0]
+    assert days == query(source, f"select count(distinct as_of_date) from {FCT}")[0][0]

@@ -1,5 +1,5 @@
 {#-
-    Health score (issue 4): the definitions every health model shares.
+    Health score: the definitions every health model shares.
 
     health_components() -> list of the seven component names, in their fixed order (the order
         also breaks ties between drivers): usage, engagement, satisfaction, support, payments,
@@ -14,19 +14,21 @@
 
     health_signal_names() -> the `signal` values of health_signals(), in order.
 
-    health_config_fingerprint() -> SQL scalar expression (varchar): a hash of everything that
-        shapes a score: the health vars below and the rows of the seeds health_score_weights,
-        health_category_thresholds (and health_score_bands when var('health_normalisation') is
-        `bands`). fct_customer_health_daily stamps it on every row; when the stored stamp
-        differs from the current one, the next run re-computes the whole history (so editing a
-        seed and re-running `dbt build` restates every day, no --full-refresh needed).
+    health_fingerprint(layer) -> SQL scalar expression (varchar): a hash of everything that
+        shapes one stored layer of the health history, the layer before it included:
+          signals     the window vars and the ticket weights (int_health_signals_daily);
+          components  + the normalisation, the inactivity deduction and, with bands, the rows of
+                      seeds/health_score_bands.csv (int_health_signal_points,
+                      int_health_components_daily);
+          score       + the category rule and the rows of the seeds health_score_weights and
+                      health_category_thresholds (fct_customer_health_daily).
+        Each layer stamps it on every row; when a stored stamp differs from the current one, the
+        next run recomputes that layer's whole history (macro health_day_range), and so every
+        layer after it. Editing a weight therefore re-scores the history from the stored
+        component scores without recomputing a signal; editing a window recomputes everything.
 
         The bands are ordered with the open lower band first, spelled out: a bare `order by
         lower_bound` puts the null last on DuckDB and first on Spark.
-
-    health_existing_history() -> the relation of fct_customer_health_daily when it exists and
-        the run is incremental (no --full-refresh), else none. Read by int_health_target_days
-        to decide which days to (re)compute.
 -#}
 
 {% macro health_components() -%}
@@ -63,50 +65,47 @@
 {%- endmacro %}
 
 
-{% macro health_config_fingerprint() -%}
-    {%- set var_names = [
-        'health_usage_window_days', 'health_engagement_window_days',
-        'health_satisfaction_window_days', 'health_support_window_days',
-        'health_payments_window_days', 'health_advocacy_window_days',
-        'health_renewal_window_days', 'health_inactivity_grace_days',
-        'health_inactivity_points_per_day', 'health_support_priority_weights',
-        'health_support_category_weights', 'health_normalisation', 'health_category_rule',
-    ] -%}
+{#- The vars each stored layer of the health history depends on: a change restates that layer
+    and every layer after it (each layer's fingerprint includes the one before). -#}
+{% macro health_layer_vars(layer) -%}
+    {%- set by_layer = {
+        'signals': [
+            'health_usage_window_days', 'health_engagement_window_days',
+            'health_satisfaction_window_days', 'health_support_window_days',
+            'health_payments_window_days', 'health_advocacy_window_days',
+            'health_renewal_window_days', 'health_support_priority_weights',
+            'health_support_category_weights',
+        ],
+        'components': [
+            'health_normalisation', 'health_inactivity_grace_days',
+            'health_inactivity_points_per_day',
+        ],
+        'score': ['health_category_rule'],
+    } -%}
+    {{ return(by_layer[layer]) }}
+{%- endmacro %}
+
+
+{% macro health_fingerprint(layer) -%}
+    {%- if layer not in ['signals', 'components', 'score'] -%}
+        {{ exceptions.raise_compiler_error("health_fingerprint: unknown layer " ~ layer) }}
+    {%- endif -%}
     {%- set parts = [] -%}
-    {%- for name in var_names -%}
+    {%- for name in health_layer_vars(layer) -%}
         {%- do parts.append(name ~ '=' ~ tojson(var(name), sort_keys=true)) -%}
     {%- endfor -%}
     {%- set vars_hash = local_md5(parts | join(';')) -%}
-    {%- set use_bands = var('health_normalisation') == 'bands' -%}
-    (
-        select
-            {{ dbt.hash(
-                "'" ~ vars_hash ~ "' || '|' || fp_weights.rows_text || '|' || fp_thresholds.rows_text"
+    {%- if layer == 'signals' -%}
+        '{{ vars_hash }}'
+    {%- elif layer == 'components' -%}
+        {%- set use_bands = var('health_normalisation') == 'bands' -%}
+        (
+            select {{ dbt.hash(
+                health_fingerprint('signals') ~ " || '|" ~ vars_hash ~ "'"
                 ~ (" || '|' || fp_bands.rows_text" if use_bands else "")
             ) }}
-        from
-            (
-                select
-                    coalesce({{ pulse_listagg(
-                        "fp_w.scorecard || ':' || fp_w.component || ':' || cast(fp_w.weight as "
-                        ~ dbt.type_string() ~ ")",
-                        ",",
-                        ["fp_w.scorecard", "fp_w.component"]
-                    ) }}, '') as rows_text
-                from {{ ref('health_score_weights') }} as fp_w
-            ) as fp_weights,
-            (
-                select
-                    coalesce({{ pulse_listagg(
-                        "fp_t.rule || ':' || fp_t.parameter || ':' || cast(fp_t.value as "
-                        ~ dbt.type_string() ~ ")",
-                        ",",
-                        ["fp_t.rule", "fp_t.parameter"]
-                    ) }}, '') as rows_text
-                from {{ ref('health_category_thresholds') }} as fp_t
-            ) as fp_thresholds
-            {%- if use_bands %},
-            (
+            {%- if use_bands %}
+            from (
                 select
                     coalesce({{ pulse_listagg(
                         "fp_b.signal || ':' || coalesce(cast(fp_b.lower_bound as "
@@ -119,15 +118,37 @@
                 from {{ ref('health_score_bands') }} as fp_b
             ) as fp_bands
             {%- endif %}
-    )
-{%- endmacro %}
-
-
-{% macro health_existing_history() -%}
-    {%- if not execute or flags.FULL_REFRESH -%}
-        {{ return(none) }}
+        )
+    {%- else -%}
+        (
+            select
+                {{ dbt.hash(
+                    health_fingerprint('components') ~ " || '|" ~ vars_hash
+                    ~ "' || '|' || fp_weights.rows_text || '|' || fp_thresholds.rows_text"
+                ) }}
+            from
+                (
+                    select
+                        coalesce({{ pulse_listagg(
+                            "fp_w.scorecard || ':' || fp_w.component || ':' || cast(fp_w.weight as "
+                            ~ dbt.type_string() ~ ")",
+                            ",",
+                            ["fp_w.scorecard", "fp_w.component"]
+                        ) }}, '') as rows_text
+                    from {{ ref('health_score_weights') }} as fp_w
+                ) as fp_weights,
+                (
+                    select
+                        coalesce({{ pulse_listagg(
+                            "fp_t.rule || ':' || fp_t.parameter || ':' || cast(fp_t.value as "
+                            ~ dbt.type_string() ~ ")",
+                            ",",
+                            ["fp_t.rule", "fp_t.parameter"]
+                        ) }}, '') as rows_text
+                    from {{ ref('health_category_thresholds') }} as fp_t
+                ) as fp_thresholds
+        )
     {%- endif -%}
-    {{ return(pulse_node_relation('fct_customer_health_daily')) }}
 {%- endmacro %}
 
 

@@ -1,17 +1,6 @@
 {#-
-    SQL building blocks of the health score (issue 4). Portable SQL; DuckDB-only syntax only
+    SQL building blocks of the health score. Portable SQL; DuckDB-only syntax only
     inside adapter.dispatch macros (default__ and duckdb__ implementations).
-
-    health_day_spine(bounds_relation) -> a select statement with one column `day` (date): every
-        day from start_day to end_day (inclusive) of each row of bounds_relation (a CTE with
-        date columns start_day and end_day; normally one row). DuckDB: generate_series; the
-        default: digits cross-joined (up to 100,000 days).
-
-    health_in_window(day_expr, event_date_expr, window_days) -> boolean: the event dated
-        event_date_expr lies in the trailing window of window_days days ending on day_expr
-        (inclusive): event_date <= day < event_date + window_days. Written with the scored day
-        alone on one side, so the join is a range join (each event row reaches the days of its
-        window), never a per-customer cross product.
 
     health_avg_rank_pct(value_expr, partition_by, n_expr=none) -> double expression, a window
         function:
@@ -46,71 +35,6 @@
     health_color(category_expr) -> 'green' / 'yellow' / 'red' for healthy / at_risk /
         unhealthy (null for null).
 -#}
-
-{% macro health_day_spine(bounds_relation) -%}
-    {{ return(adapter.dispatch('health_day_spine', 'pulse')(bounds_relation)) }}
-{%- endmacro %}
-
-{% macro default__health_day_spine(bounds_relation) -%}
-    select
-        cast({{ dbt.dateadd(
-            'day',
-            'spine_digits_1.n + 10 * spine_digits_10.n + 100 * spine_digits_100.n'
-            ~ ' + 1000 * spine_digits_1000.n + 10000 * spine_digits_10000.n',
-            'spine_bounds.start_day'
-        ) }} as date) as day
-    from
-        {{ bounds_relation }} as spine_bounds,
-        {%- for power in ['1', '10', '100', '1000', '10000'] %}
-        (
-            select 0 as n
-            {%- for digit in range(1, 10) %}
-            union all select {{ digit }} as n
-            {%- endfor %}
-        ) as spine_digits_{{ power }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    where
-        spine_digits_1.n + 10 * spine_digits_10.n + 100 * spine_digits_100.n
-        + 1000 * spine_digits_1000.n + 10000 * spine_digits_10000.n
-        <= {{ dbt.datediff('spine_bounds.start_day', 'spine_bounds.end_day', 'day') }}
-{%- endmacro %}
-
-{% macro duckdb__health_day_spine(bounds_relation) -%}
-    select cast(spine_series.day as date) as day
-    from (
-        select
-            unnest(generate_series(
-                cast(spine_bounds.start_day as timestamp),
-                cast(spine_bounds.end_day as timestamp),
-                interval 1 day
-            )) as day
-        from {{ bounds_relation }} as spine_bounds
-    ) as spine_series
-{%- endmacro %}
-
-
-{#- Spark: sequence() of dates, exploded (the digits' cross join is 100,000 rows per use). -#}
-{% macro spark__health_day_spine(bounds_relation) -%}
-    select spine_series.day
-    from (
-        select explode(sequence(
-            cast(spine_bounds.start_day as date),
-            cast(spine_bounds.end_day as date),
-            interval 1 day
-        )) as day
-        from {{ bounds_relation }} as spine_bounds
-        where spine_bounds.start_day <= spine_bounds.end_day
-    ) as spine_series
-{%- endmacro %}
-
-
-{% macro health_in_window(day_expr, event_date_expr, window_days) -%}
-    (
-        {{ day_expr }} >= {{ event_date_expr }}
-        and {{ day_expr }} < cast({{ dbt.dateadd('day', window_days | int, event_date_expr) }} as date)
-    )
-{%- endmacro %}
-
 
 {% macro health_avg_rank_pct(value_expr, partition_by, n_expr=none) -%}
     {#- rank() is the lowest rank of the value's ties; count(*) with the default frame (range

@@ -1,21 +1,32 @@
 -- One row per customer and target day: the seven component scores (0-100, higher =
--- healthier; null = no data that day). Ephemeral, like the signals it reads.
+-- healthier; null = no data that day): the stored layer fct_customer_health_daily scores.
+-- Incremental, like the points it reads (the same days, the same fingerprint).
 -- A component is the mean of the points (int_health_signal_points) of its signals that have
 -- a value (macro health_component_mean); usage then loses
 -- var('health_inactivity_points_per_day') points per day without login / feature use beyond
 -- var('health_inactivity_grace_days'), and is kept within 0-100.
-{{ config(materialized=pulse_health_chain_materialization()) }}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    **pulse_replace_days_config('as_of_date')
+) }}
 
 with
 
+day_range as (
+    {{ health_day_range(health_fingerprint('components')) }}
+),
+
 signals as (
     select
-        customer_id,
-        as_of_date,
-        segment,
-        mrr,
-        usage_days_inactive
-    from {{ ref('int_health_signals_daily') }}
+        signals_daily.customer_id,
+        signals_daily.as_of_date,
+        signals_daily.segment,
+        signals_daily.mrr,
+        signals_daily.usage_days_inactive
+    from {{ ref('int_health_signals_daily') }} as signals_daily
+    cross join day_range
+    where signals_daily.as_of_date between day_range.first_day and day_range.last_day
 ),
 
 component_points as (
@@ -23,9 +34,11 @@ component_points as (
         {%- for component in health_components() %}
             {{ health_component_mean(component) }} as {{ component }}_points,
         {%- endfor %}
-        customer_id,
-        as_of_date
-    from {{ ref('int_health_signal_points') }}
+        signal_points.customer_id,
+        signal_points.as_of_date
+    from {{ ref('int_health_signal_points') }} as signal_points
+    cross join day_range
+    where signal_points.as_of_date between day_range.first_day and day_range.last_day
 ),
 
 final as (
@@ -51,7 +64,9 @@ final as (
         {%- for component in health_components() if component != 'usage' %}
             component_points.{{ component }}_points as {{ component }}_score,
         {%- endfor %}
-        signals.usage_days_inactive
+        signals.usage_days_inactive,
+        cast({{ health_fingerprint('components') }} as {{ dbt.type_string() }})
+            as config_fingerprint
     from signals
     inner join component_points
         on

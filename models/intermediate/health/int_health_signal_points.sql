@@ -1,6 +1,7 @@
 -- One row per customer and target day: the points (0-100, higher = healthier) of each raw
--- signal of int_health_signals_daily (null when the signal has no value). Ephemeral on DuckDB,
--- a table on Spark (macro pulse_health_chain_materialization).
+-- signal of int_health_signals_daily (null when the signal has no value). Incremental: a run
+-- computes the days of macro health_day_range (the new days, or everything when the
+-- normalisation, a band or a signal's window changed) from the stored signals.
 --   percentile (var health_normalisation, the default): the average-rank percentile of the
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
@@ -9,7 +10,11 @@
 --     customer, day and signal: that long form and its pivot back dominated the health
 --     history's build);
 --   bands: the points of the seed health_score_bands band holding the value.
-{{ config(materialized=pulse_health_chain_materialization()) }}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    **pulse_replace_days_config('as_of_date')
+) }}
 -- depends_on: {{ ref('health_score_bands') }}
 
 {%- set normalisation = var('health_normalisation') %}
@@ -21,8 +26,15 @@
 
 with
 
+day_range as (
+    {{ health_day_range(health_fingerprint('components')) }}
+),
+
 signals as (
-    select * from {{ ref('int_health_signals_daily') }}
+    select signals_daily.*
+    from {{ ref('int_health_signals_daily') }} as signals_daily
+    cross join day_range
+    where signals_daily.as_of_date between day_range.first_day and day_range.last_day
 ),
 
 {#- the value ranked or banded, per signal: 6 decimals (a decimal cast rounds portably), so
@@ -173,4 +185,7 @@ signals as (
 
 {%- endif %}
 
-select * from final
+select
+    final.*,
+    cast({{ health_fingerprint('components') }} as {{ dbt.type_string() }}) as config_fingerprint
+from final

@@ -1,44 +1,150 @@
--- One row per customer and target day (int_health_target_days) on which the customer has an
--- active subscription (int_health_scored_days): the raw signals of the seven health
--- components over their trailing windows (vars health_*_window_days, each ending on the day,
--- inclusive). Ephemeral: computed only for the days this run scores, from the compact
--- intermediates (daily product aggregates, tickets, survey responses; payments in
--- int_health_payment_signals, renewal in int_health_scored_days); every event row reaches
--- the days of its window through a range join, so the cost is (rows x window), never
--- (customer-days x the customer's events).
+-- One row per customer and day on which the customer has an active subscription: the raw
+-- signals of the seven health components over their trailing windows (vars
+-- health_*_window_days, each ending on the day, inclusive). Incremental: a run computes the
+-- days of macro health_day_range (the backfill, the new days, or everything when the window
+-- vars changed) and replaces them.
+-- Linear in customer-days plus events: every signal is a running total of the changes of
+-- int_health_changes_* (each cause enters its window on its day and leaves it window-length
+-- days later), summed per customer in one time-ordered pass over the changes, then attached to
+-- each customer-day with one as-of join (the latest change on or before the day). No event is
+-- joined to the days of its window.
 -- Point in time: a day's signals use only what is dated on or before that day (events,
 -- tickets created, responses, payments; a ticket not resolved by the end of the day counts as
 -- open; an invoice not paid by the day counts as unpaid).
 -- Null = no data for that signal (a component whose signals are all null has no data that day).
-{{ config(materialized=pulse_health_chain_materialization()) }}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    **pulse_replace_days_config('as_of_date')
+) }}
 
 {%- set usage_days = var('health_usage_window_days') | int %}
-{%- set engagement_days = var('health_engagement_window_days') | int %}
-{%- set satisfaction_days = var('health_satisfaction_window_days') | int %}
-{%- set support_days = var('health_support_window_days') | int %}
-{%- set advocacy_days = var('health_advocacy_window_days') | int %}
-{%- set product_days = [usage_days, engagement_days, advocacy_days] | max %}
-{%- set survey_days = [engagement_days, satisfaction_days, advocacy_days] | max %}
+{%- set renewal_days = var('health_renewal_window_days') | int %}
+{%- set double = pulse_type_double() %}
+{#- the running totals, by the change model that carries them; last_usage_day is a max -#}
+{%- set families = {
+    'int_health_changes_product': [
+        'usage_active_days', 'usage_logins', 'usage_features', 'engagement_webinars',
+        'engagement_courses', 'advocacy_referrals', 'advocacy_reviews',
+    ],
+    'int_health_changes_surveys': [
+        'survey_responses', 'satisfaction_sum', 'satisfaction_responses', 'nps_sum',
+        'nps_responses',
+    ],
+    'int_health_changes_tickets': [
+        'tickets', 'ticket_load', 'open_tickets', 'open_created_minutes', 'resolved_minutes',
+    ],
+    'int_health_changes_invoices': [
+        'invoices', 'invoice_amount', 'unpaid_invoices', 'unpaid_due_days', 'late_invoices',
+        'past_due_amount', 'paid_days_late', 'reminders',
+    ],
+    'int_health_changes_renewal': ['reference_mrr'],
+} %}
+{%- set totals = [] %}
+{%- for family in families.values() %}{% do totals.extend(family) %}{% endfor %}
 
 with
 
-target_days as (
-    select as_of_date from {{ ref('int_health_target_days') }}
+day_range as (
+    {{ health_day_range(health_fingerprint('signals')) }}
 ),
 
-target_bounds as (
+mrr_steps as (
+    select * from {{ ref('int_health_mrr_steps') }}
+),
+
+active_steps as (
+    -- the stretches of each customer's active days that fall in the days computed
     select
-        min(as_of_date) as first_day,
-        max(as_of_date) as last_day
-    from target_days
+        mrr_steps.customer_id,
+        mrr_steps.mrr,
+        mrr_steps.spell_start,
+        mrr_steps.spell_start_mrr,
+        case
+            when mrr_steps.change_day > day_range.first_day then mrr_steps.change_day
+            else day_range.first_day
+        end as first_day,
+        case
+            when
+                mrr_steps.next_change_day is not null
+                and mrr_steps.next_change_day <= day_range.last_day
+                then cast({{ dbt.dateadd('day', -1, 'mrr_steps.next_change_day') }} as date)
+            else day_range.last_day
+        end as last_day
+    from mrr_steps
+    cross join day_range
+    where
+        mrr_steps.active_subscriptions > 0
+        and mrr_steps.change_day <= day_range.last_day
+        and (
+            mrr_steps.next_change_day is null
+            or mrr_steps.next_change_day > day_range.first_day
+        )
 ),
 
-scored as (
-    select * from {{ ref('int_health_scored_days') }}
+customer_days as (
+    {{ health_expand_days('active_steps', 'first_day', 'last_day', [
+        'customer_id', 'mrr', 'spell_start', 'spell_start_mrr'
+    ]) }}
 ),
 
-payments as (
-    select * from {{ ref('int_health_payment_signals') }}
+changes as (
+    -- the causes still counting on the first day computed, up to the last
+    {%- for family, columns in families.items() %}
+        select
+            {{ family }}.customer_id,
+            {{ family }}.change_day,
+            {%- for column in totals %}
+                {%- if column in columns %}
+                    {{ family }}.{{ column }},
+                {%- else %}
+                    0 as {{ column }},
+                {%- endif %}
+            {%- endfor %}
+            {%- if family == 'int_health_changes_product' %}
+                {{ family }}.last_usage_day
+            {%- else %}
+                cast(null as date) as last_usage_day
+            {%- endif %}
+        from {{ ref(family) }} as {{ family }}
+        cross join day_range
+        where
+            {{ family }}.expires_day > day_range.first_day
+            and {{ family }}.change_day <= day_range.last_day
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+change_days as (
+    select
+        customer_id,
+        change_day,
+        {%- for column in totals %}
+            sum({{ column }}) as {{ column }},
+        {%- endfor %}
+        max(last_usage_day) as last_usage_day
+    from changes
+    group by customer_id, change_day
+),
+
+running as (
+    -- the totals in force from each change day until the next one
+    select
+        customer_id,
+        change_day,
+        lead(change_day) over (partition by customer_id order by change_day) as next_change_day,
+        {%- for column in totals %}
+            sum({{ column }}) over customer_changes as {{ column }},
+        {%- endfor %}
+        max(last_usage_day) over customer_changes as last_usage_day
+    from change_days
+    window customer_changes as (
+        partition by customer_id
+        order by change_day
+        rows between unbounded preceding and current row
+    )
 ),
 
 customers as (
@@ -48,308 +154,133 @@ customers as (
     from {{ ref('int_customers') }}
 ),
 
--- product usage, engagement and advocacy events ---------------------------------------------
-
-product as (
+signals as (
     select
-        product_daily.customer_id,
-        product_daily.activity_date,
-        product_daily.event_type,
-        product_daily.feature,
-        product_daily.events
-    from {{ ref('int_health_product_daily') }} as product_daily
-    cross join target_bounds
-    where
-        product_daily.activity_date <= target_bounds.last_day
-        and product_daily.activity_date > {{ dbt.dateadd(
-            'day', -1 * product_days, 'target_bounds.first_day'
-        ) }}
-),
-
-usage_day_rows as (
-    -- one row per customer and day with a login or feature use
-    select
-        customer_id,
-        activity_date,
-        sum(case when event_type = 'login' then events else 0 end) as logins
-    from product
-    where event_type in ('login', 'feature_used')
-    group by customer_id, activity_date
-),
-
-usage_window as (
-    select
-        target_days.as_of_date,
-        usage_day_rows.customer_id,
-        count(*) as active_days,
-        sum(usage_day_rows.logins) as logins,
-        max(usage_day_rows.activity_date) as last_active_date
-    from usage_day_rows
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'usage_day_rows.activity_date', usage_days
-        ) }}
-    group by target_days.as_of_date, usage_day_rows.customer_id
-),
-
-feature_window as (
-    select
-        target_days.as_of_date,
-        product.customer_id,
-        count(distinct product.feature) as feature_breadth
-    from product
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'product.activity_date', usage_days
-        ) }}
-    where product.event_type = 'feature_used' and product.feature is not null
-    group by target_days.as_of_date, product.customer_id
-),
-
-engagement_window as (
-    select
-        target_days.as_of_date,
-        product.customer_id,
-        sum(case when product.event_type = 'webinar_attended' then product.events else 0 end)
-            as webinars,
-        sum(case when product.event_type = 'course_completed' then product.events else 0 end)
-            as courses
-    from product
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'product.activity_date', engagement_days
-        ) }}
-    where product.event_type in ('webinar_attended', 'course_completed')
-    group by target_days.as_of_date, product.customer_id
-),
-
-advocacy_events_window as (
-    select
-        target_days.as_of_date,
-        product.customer_id,
-        sum(case when product.event_type = 'referral_made' then product.events else 0 end)
-            as referrals,
-        sum(case when product.event_type = 'review_posted' then product.events else 0 end)
-            as reviews
-    from product
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'product.activity_date', advocacy_days
-        ) }}
-    where product.event_type in ('referral_made', 'review_posted')
-    group by target_days.as_of_date, product.customer_id
-),
-
--- survey responses: satisfaction, contact (engagement), NPS (advocacy) ----------------------
-
-surveys as (
-    select
-        responses.customer_id,
-        responses.responded_date,
-        responses.survey_type,
-        responses.score_pct,
-        responses.nps_value
-    from {{ ref('int_health_survey_responses') }} as responses
-    cross join target_bounds
-    where
-        responses.responded_date <= target_bounds.last_day
-        and responses.responded_date > {{ dbt.dateadd(
-            'day', -1 * survey_days, 'target_bounds.first_day'
-        ) }}
-),
-
-satisfaction_window as (
-    select
-        target_days.as_of_date,
-        surveys.customer_id,
-        avg(surveys.score_pct) as score_pct
-    from surveys
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'surveys.responded_date', satisfaction_days
-        ) }}
-    where surveys.score_pct is not null
-    group by target_days.as_of_date, surveys.customer_id
-),
-
-contact_window as (
-    select
-        target_days.as_of_date,
-        surveys.customer_id,
-        count(*) as survey_responses
-    from surveys
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'surveys.responded_date', engagement_days
-        ) }}
-    group by target_days.as_of_date, surveys.customer_id
-),
-
-nps_window as (
-    select
-        target_days.as_of_date,
-        surveys.customer_id,
-        100 * avg(cast(surveys.nps_value as {{ pulse_type_double() }})) as personal_nps
-    from surveys
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'surveys.responded_date', advocacy_days
-        ) }}
-    where surveys.nps_value is not null
-    group by target_days.as_of_date, surveys.customer_id
-),
-
--- support tickets ------------------------------------------------------------------------
-
-tickets as (
-    select
-        tickets.customer_id,
-        tickets.created_at,
-        tickets.created_date,
-        tickets.resolved_at,
-        tickets.ticket_weight
-    from {{ ref('int_health_tickets') }} as tickets
-    cross join target_bounds
-    where
-        tickets.created_date <= target_bounds.last_day
-        and tickets.created_date > {{ dbt.dateadd(
-            'day', -1 * support_days, 'target_bounds.first_day'
-        ) }}
-),
-
-ticket_hits as (
-    select
-        target_days.as_of_date,
-        tickets.customer_id,
-        tickets.ticket_weight,
-        tickets.created_at,
-        -- resolved by the end of the day: its resolution time; else open so far
+        customer_days.customer_id,
+        customer_days.as_of_date,
+        customer_days.mrr,
+        customer_days.spell_start,
+        -- the renewal signal compares the MRR with renewal_days earlier, or with the spell's
+        -- first day when it started since
         case
             when
-                tickets.resolved_at is not null
-                and tickets.resolved_at < cast({{ dbt.dateadd(
-                    'day', 1, 'target_days.as_of_date'
-                ) }} as timestamp)
-                then tickets.resolved_at
-            else cast({{ dbt.dateadd('day', 1, 'target_days.as_of_date') }} as timestamp)
-        end as open_until
-    from tickets
-    inner join target_days
-        on {{ health_in_window(
-            'target_days.as_of_date', 'tickets.created_date', support_days
-        ) }}
-),
-
-support_window as (
-    select
-        as_of_date,
-        customer_id,
-        sum(ticket_weight) as ticket_load,
-        avg(
-            greatest(0, {{ pulse_minutes_between('created_at', 'open_until') }})
-            / cast(60 as {{ pulse_type_double() }})
-        ) as resolution_hours
-    from ticket_hits
-    group by as_of_date, customer_id
+                customer_days.spell_start
+                > {{ dbt.dateadd('day', -1 * renewal_days, 'customer_days.as_of_date') }}
+                then customer_days.spell_start_mrr
+            else running.reference_mrr
+        end as reference_mrr,
+        {%- for column in totals if column != 'reference_mrr' %}
+            coalesce(running.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
+        running.last_usage_day
+    from customer_days
+    {{ health_latest_change_join('running', 'customer_days') }}
 ),
 
 final as (
     select
-        scored.customer_id,
-        scored.as_of_date,
+        signals.customer_id,
+        signals.as_of_date,
         coalesce(customers.segment, 'unknown') as segment,
-        cast(scored.mrr as decimal(18, 4)) as mrr,
+        cast(signals.mrr as decimal(18, 4)) as mrr,
         -- usage (trailing usage window); always has data
-        cast(coalesce(usage_window.active_days, 0) as {{ pulse_type_double() }})
-            as usage_active_days,
-        cast(coalesce(usage_window.logins, 0) as {{ pulse_type_double() }}) as usage_logins,
-        cast(coalesce(feature_window.feature_breadth, 0) as {{ pulse_type_double() }})
-            as usage_feature_breadth,
+        cast(signals.usage_active_days as {{ double }}) as usage_active_days,
+        cast(signals.usage_logins as {{ double }}) as usage_logins,
+        cast(signals.usage_features as {{ double }}) as usage_feature_breadth,
         -- days since the last login / feature use, capped at the window and at the tenure
         cast(least(
             coalesce(
-                {{ dbt.datediff('usage_window.last_active_date', 'scored.as_of_date', 'day') }},
+                {{ dbt.datediff('signals.last_usage_day', 'signals.as_of_date', 'day') }},
                 {{ usage_days }}
             ),
-            {{ dbt.datediff('scored.spell_start', 'scored.as_of_date', 'day') }}
+            {{ usage_days }},
+            {{ dbt.datediff('signals.spell_start', 'signals.as_of_date', 'day') }}
         ) as {{ dbt.type_int() }}) as usage_days_inactive,
         -- engagement (trailing engagement window); always has data
-        cast(coalesce(engagement_window.webinars, 0) as {{ pulse_type_double() }})
-            as engagement_webinars,
-        cast(coalesce(engagement_window.courses, 0) as {{ pulse_type_double() }})
-            as engagement_courses,
-        cast(coalesce(contact_window.survey_responses, 0) as {{ pulse_type_double() }})
-            as engagement_survey_responses,
+        cast(signals.engagement_webinars as {{ double }}) as engagement_webinars,
+        cast(signals.engagement_courses as {{ double }}) as engagement_courses,
+        cast(signals.survey_responses as {{ double }}) as engagement_survey_responses,
         -- satisfaction (trailing satisfaction window); null without responses
-        cast(satisfaction_window.score_pct as {{ pulse_type_double() }}) as satisfaction_score_pct,
+        cast(case
+            when signals.satisfaction_responses > 0
+                then signals.satisfaction_sum / signals.satisfaction_responses
+        end as {{ double }}) as satisfaction_score_pct,
         -- support (trailing support window); no ticket = load 0, no resolution time
-        cast(coalesce(support_window.ticket_load, 0) as {{ pulse_type_double() }})
-            as support_ticket_load,
-        cast(support_window.resolution_hours as {{ pulse_type_double() }})
-            as support_resolution_hours,
+        cast(signals.ticket_load as {{ double }}) as support_ticket_load,
+        cast(case
+            when signals.tickets > 0
+                then cast(
+                    signals.resolved_minutes
+                    + signals.open_tickets * {{ pulse_minutes_between(
+                        "cast('1970-01-01' as timestamp)",
+                        'cast(' ~ dbt.dateadd('day', 1, 'signals.as_of_date') ~ ' as timestamp)'
+                    ) }}
+                    - signals.open_created_minutes
+                    as {{ double }}
+                ) / signals.tickets / 60
+        end as {{ double }}) as support_resolution_hours,
         -- payments (invoices due in the trailing payments window, or still unpaid); null
         -- without such an invoice
-        payments.payments_late_pct,
-        payments.payments_avg_days_late,
-        payments.payments_reminders_per_invoice,
-        payments.payments_past_due_pct,
+        cast(case
+            when signals.invoices > 0
+                then 100 * cast(signals.late_invoices as {{ double }}) / signals.invoices
+        end as {{ double }}) as payments_late_pct,
+        cast(case
+            when signals.invoices > 0
+                then cast(
+                    signals.paid_days_late
+                    + signals.unpaid_invoices * {{ dbt.datediff(
+                        "cast('1970-01-01' as date)", 'signals.as_of_date', 'day'
+                    ) }}
+                    - signals.unpaid_due_days
+                    as {{ double }}
+                ) / signals.invoices
+        end as {{ double }}) as payments_avg_days_late,
+        cast(case
+            when signals.invoices > 0
+                then cast(signals.reminders as {{ double }}) / signals.invoices
+        end as {{ double }}) as payments_reminders_per_invoice,
+        cast(case
+            when signals.invoices > 0 and signals.invoice_amount > 0
+                then
+                    100 * cast(signals.past_due_amount as {{ double }})
+                    / cast(signals.invoice_amount as {{ double }})
+            when signals.invoices > 0 then 0
+        end as {{ double }}) as payments_past_due_pct,
         -- advocacy (trailing advocacy window); data when any NPS answer, referral or review
-        cast(nps_window.personal_nps as {{ pulse_type_double() }}) as advocacy_nps,
+        cast(case
+            when signals.nps_responses > 0
+                then 100 * (cast(signals.nps_sum as {{ double }}) / signals.nps_responses)
+        end as {{ double }}) as advocacy_nps,
         cast(case
             when
-                nps_window.personal_nps is not null
-                or coalesce(advocacy_events_window.referrals, 0) > 0
-                or coalesce(advocacy_events_window.reviews, 0) > 0
-                then coalesce(advocacy_events_window.referrals, 0)
-        end as {{ pulse_type_double() }}) as advocacy_referrals,
+                signals.nps_responses > 0
+                or signals.advocacy_referrals > 0
+                or signals.advocacy_reviews > 0
+                then signals.advocacy_referrals
+        end as {{ double }}) as advocacy_referrals,
         cast(case
             when
-                nps_window.personal_nps is not null
-                or coalesce(advocacy_events_window.referrals, 0) > 0
-                or coalesce(advocacy_events_window.reviews, 0) > 0
-                then coalesce(advocacy_events_window.reviews, 0)
-        end as {{ pulse_type_double() }}) as advocacy_reviews,
+                signals.nps_responses > 0
+                or signals.advocacy_referrals > 0
+                or signals.advocacy_reviews > 0
+                then signals.advocacy_reviews
+        end as {{ double }}) as advocacy_reviews,
         -- renewal and tenure; always has data
-        scored.renewal_tenure_days,
-        scored.renewal_mrr_change_pct
-    from scored
-    left join customers on scored.customer_id = customers.customer_id
-    left join payments
-        on
-            scored.customer_id = payments.customer_id
-            and scored.as_of_date = payments.as_of_date
-    left join usage_window
-        on
-            scored.customer_id = usage_window.customer_id
-            and scored.as_of_date = usage_window.as_of_date
-    left join feature_window
-        on
-            scored.customer_id = feature_window.customer_id
-            and scored.as_of_date = feature_window.as_of_date
-    left join engagement_window
-        on
-            scored.customer_id = engagement_window.customer_id
-            and scored.as_of_date = engagement_window.as_of_date
-    left join advocacy_events_window
-        on
-            scored.customer_id = advocacy_events_window.customer_id
-            and scored.as_of_date = advocacy_events_window.as_of_date
-    left join satisfaction_window
-        on
-            scored.customer_id = satisfaction_window.customer_id
-            and scored.as_of_date = satisfaction_window.as_of_date
-    left join contact_window
-        on
-            scored.customer_id = contact_window.customer_id
-            and scored.as_of_date = contact_window.as_of_date
-    left join nps_window
-        on
-            scored.customer_id = nps_window.customer_id
-            and scored.as_of_date = nps_window.as_of_date
-    left join support_window
-        on
-            scored.customer_id = support_window.customer_id
-            and scored.as_of_date = support_window.as_of_date
+        cast(
+            {{ dbt.datediff('signals.spell_start', 'signals.as_of_date', 'day') }}
+            as {{ double }}
+        ) as renewal_tenure_days,
+        cast(case
+            when signals.reference_mrr > 0
+                then
+                    100 * cast(signals.mrr - signals.reference_mrr as {{ double }})
+                    / cast(signals.reference_mrr as {{ double }})
+            else 0
+        end as {{ double }}) as renewal_mrr_change_pct,
+        cast({{ health_fingerprint('signals') }} as {{ dbt.type_string() }}) as config_fingerprint
+    from signals
+    left join customers on signals.customer_id = customers.customer_id
 )
 
 select * from final

@@ -1,19 +1,18 @@
 -- One row per customer and day on which the customer had an active subscription: the seven
 -- component scores, the weighted health score, its coverage, category, colour, drivers and
--- 30-day change. Incremental, in batches of days (materialization pulse_batched_incremental):
--- the days this run computes come from int_health_target_days (a first run or --full-refresh
--- backfills var('health_backfill_days') days; a daily run appends the new as-of day; a
--- changed configuration restates the history), split by the macro health_batches into runs
--- of at most var('health_batch_customer_days') customer-days, each replacing its days.
--- Formulas: _health__models.yml.
+-- 30-day change. A thin layer over the stored component scores (int_health_components_daily):
+-- no signal is computed here. Incremental: a run scores the days of macro health_day_range
+-- (the backfill, the new days, or, when a weight, the category rule or a threshold changed,
+-- the whole history, re-scored from the stored components) and replaces them. The 30-day
+-- change re-scores the 30 days before the first day computed from their stored components
+-- (the score is a function of one row and the weights), so the model never reads its own
+-- table for a value. Formulas: _health__models.yml.
 {{ config(
-    materialized='pulse_batched_incremental',
-    batch_column='as_of_date',
-    batches_macro='health_batches',
-    partition_by=['as_of_date']
+    materialized='incremental',
+    on_schema_change='fail',
+    **pulse_replace_days_config('as_of_date')
 ) }}
 
--- depends_on: {{ ref('health_score_bands') }}
 {%- set rule = var('health_category_rule') %}
 {%- if rule not in ['quantile', 'fixed'] %}
     {{ exceptions.raise_compiler_error(
@@ -24,16 +23,27 @@
 
 with
 
+day_range as (
+    {{ health_day_range(health_fingerprint('score')) }}
+),
+
 components as (
+    -- the days scored, and the 30 days before them (for the 30-day change only)
     select
-        customer_id,
-        as_of_date,
+        held_components.customer_id,
+        held_components.as_of_date,
         {%- for component in components_list %}
-            {{ component }}_score,
+            held_components.{{ component }}_score,
         {%- endfor %}
-        segment,
-        mrr
-    from {{ ref('int_health_components_daily') }}
+        held_components.segment,
+        held_components.mrr,
+        held_components.as_of_date >= day_range.first_day as is_scored_day
+    from {{ ref('int_health_components_daily') }} as held_components
+    cross join day_range
+    where
+        held_components.as_of_date
+        between cast({{ dbt.dateadd('day', -30, 'day_range.first_day') }} as date)
+        and day_range.last_day
 ),
 
 scorecard_weights as (
@@ -112,7 +122,7 @@ contributions as (
         customer_id,
         as_of_date
     from scored
-    where coverage > 0
+    where coverage > 0 and is_scored_day
 ),
 
 extremes as (
@@ -166,7 +176,7 @@ day_ranks as (
         count(*) over (partition by as_of_date)
         - count(*) over (partition by as_of_date order by health_score) as scored_higher
     from scored
-    where health_score is not null
+    where health_score is not null and is_scored_day
 ),
 
 categorised as (
@@ -195,6 +205,7 @@ categorised as (
         on
             scored.customer_id = day_ranks.customer_id
             and scored.as_of_date = day_ranks.as_of_date
+    where scored.is_scored_day
 ),
 
 prior_scores as (
@@ -202,26 +213,11 @@ prior_scores as (
         customer_id,
         as_of_date,
         health_score
-    from categorised
-    {%- if is_incremental() %}
-        union all
-        -- days already held and not recomputed by this run
-        select
-            held.customer_id,
-            held.as_of_date,
-            held.health_score
-        from {{ this }} as held
-        where
-            held.as_of_date not in (select recomputed.as_of_date from components as recomputed)
-            and held.as_of_date >= (
-                select {{ dbt.dateadd('day', -30, 'min(recomputed.as_of_date)') }}
-                from components as recomputed
-            )
-    {%- endif %}
+    from scored
 ),
 
 fingerprint as (
-    select {{ health_config_fingerprint() }} as config_fingerprint
+    select {{ health_fingerprint('score') }} as config_fingerprint
 ),
 
 final as (

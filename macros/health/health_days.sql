@@ -1,0 +1,158 @@
+{#-
+    The days each stored layer of the health history computes in a run, and the two set-based
+    building blocks that keep the signals linear in customer-days plus events.
+
+    health_day_range(fingerprint) -> a select of one row (first_day, last_day): the run of
+        consecutive days the calling incremental model (re)computes, last_day = the as-of date.
+        Read from the model's own table ({{ this }}), so every layer decides for itself:
+          * first run or --full-refresh: the backfill, the last var('health_backfill_days')
+            days up to the as-of date;
+          * a stored row whose config_fingerprint differs from `fingerprint` (a window, weight,
+            threshold, band or health var changed): every day from the first day held (or the
+            backfill start, if earlier): the layer's history is restated;
+          * otherwise (the daily run): the days after the last day held (a gap is caught up,
+            within the backfill range), or only the as-of date when it is already held (re-running
+            a day replaces it).
+        Spark cannot overwrite a table its query reads, so there the held days are read before
+        the run and inlined (macro spark__health_held_days).
+
+    health_expand_days(relation, first_column, last_column, columns) -> a select of `columns`
+        plus as_of_date: one row per day from first_column to last_column (inclusive) of each
+        row of relation. Linear in the rows it returns (DuckDB: generate_series; Spark:
+        sequence), never a join onto a calendar.
+
+    health_latest_change_join(stream, days) -> the join clause that attaches to every row of
+        `days` (customer_id, as_of_date) the row of `stream` (customer_id, change_day,
+        next_change_day: running totals per customer) that holds on that day: the latest change
+        on or before it. DuckDB: an ASOF join (one sort-merge pass); other engines: the
+        equivalent range join on [change_day, next_change_day).
+-#}
+
+{% macro health_day_range(fingerprint) -%}
+    with
+
+    bounds as (
+        select
+            cast({{ dbt.dateadd(
+                'day', 1 - (var('health_backfill_days') | int), pulse_as_of_date()
+            ) }} as date) as history_start,
+            {{ pulse_as_of_date() }} as as_of_date
+    ),
+
+    held as (
+        {%- if is_incremental() %}
+        {{ health_held_days(this, fingerprint) }}
+        {%- else %}
+        select
+            cast(null as date) as first_day,
+            cast(null as date) as last_day,
+            0 as stale_rows
+        {%- endif %}
+    )
+
+    select
+        case
+            when held.stale_rows > 0
+                then least(held.first_day, bounds.history_start)
+            when held.last_day is null then bounds.history_start
+            when held.last_day >= bounds.as_of_date then bounds.as_of_date
+            else greatest(
+                cast({{ dbt.dateadd('day', 1, 'held.last_day') }} as date), bounds.history_start
+            )
+        end as first_day,
+        bounds.as_of_date as last_day
+    from bounds
+    cross join held
+{%- endmacro %}
+
+
+{% macro health_held_days(relation, fingerprint) -%}
+    {{ return(adapter.dispatch('health_held_days', 'pulse')(relation, fingerprint)) }}
+{%- endmacro %}
+
+{% macro default__health_held_days(relation, fingerprint) -%}
+    select
+        min(held_rows.as_of_date) as first_day,
+        max(held_rows.as_of_date) as last_day,
+        coalesce(sum(
+            case when held_rows.config_fingerprint = {{ fingerprint }} then 0 else 1 end
+        ), 0) as stale_rows
+    from {{ relation }} as held_rows
+{%- endmacro %}
+
+{% macro spark__health_held_days(relation, fingerprint) -%}
+    {%- set held = ['', '', 0] -%}
+    {%- if execute -%}
+        {%- set row = run_query(
+            'select cast(min(as_of_date) as string), cast(max(as_of_date) as string), '
+            ~ 'coalesce(sum(case when config_fingerprint = ' ~ fingerprint
+            ~ ' then 0 else 1 end), 0) from ' ~ relation
+        ).rows[0] -%}
+        {%- set held = [row[0] or '', row[1] or '', row[2] | int] -%}
+    {%- endif -%}
+    select
+        {{ "cast('" ~ held[0] ~ "' as date)" if held[0] else 'cast(null as date)' }} as first_day,
+        {{ "cast('" ~ held[1] ~ "' as date)" if held[1] else 'cast(null as date)' }} as last_day,
+        {{ held[2] }} as stale_rows
+{%- endmacro %}
+
+
+{% macro health_expand_days(relation, first_column, last_column, columns) -%}
+    {{ return(adapter.dispatch('health_expand_days', 'pulse')(
+        relation, first_column, last_column, columns
+    )) }}
+{%- endmacro %}
+
+{% macro default__health_expand_days(relation, first_column, last_column, columns) -%}
+    select
+        {%- for column in columns %}
+        expanded.{{ column }},
+        {%- endfor %}
+        cast(expanded.day as date) as as_of_date
+    from (
+        select
+            {%- for column in columns %}
+            {{ column }},
+            {%- endfor %}
+            unnest(generate_series(
+                cast({{ first_column }} as timestamp),
+                cast({{ last_column }} as timestamp),
+                interval 1 day
+            )) as day
+        from {{ relation }}
+    ) as expanded
+{%- endmacro %}
+
+{% macro spark__health_expand_days(relation, first_column, last_column, columns) -%}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        explode(sequence(
+            cast({{ first_column }} as date), cast({{ last_column }} as date), interval 1 day
+        )) as as_of_date
+    from {{ relation }}
+{%- endmacro %}
+
+
+{% macro health_latest_change_join(stream, days) -%}
+    {{ return(adapter.dispatch('health_latest_change_join', 'pulse')(stream, days)) }}
+{%- endmacro %}
+
+{% macro default__health_latest_change_join(stream, days) -%}
+    left join {{ stream }}
+        on
+            {{ days }}.customer_id = {{ stream }}.customer_id
+            and {{ days }}.as_of_date >= {{ stream }}.change_day
+            and (
+                {{ stream }}.next_change_day is null
+                or {{ days }}.as_of_date < {{ stream }}.next_change_day
+            )
+{%- endmacro %}
+
+{% macro duckdb__health_latest_change_join(stream, days) -%}
+    asof left join {{ stream }}
+        on
+            {{ days }}.customer_id = {{ stream }}.customer_id
+            and {{ days }}.as_of_date >= {{ stream }}.change_day
+{%- endmacro %}
