@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 from dagster_dbt.asset_utils import extract_runtime_selection_from_args
 
-from orchestration.assets.dbt import PRODUCTION_BUILD_ARGS
+from orchestration.assets.dbt import PRODUCTION_BUILD_ARGS, creates_incremental_table
 from tests.helpers import run_dbt
 
 
@@ -49,3 +50,36 @@ def test_make_test_runs_every_unit_test(demo_build):
     }
     assert set(ran) == set(manifest["unit_tests"]) and ran
     assert set(ran.values()) == {"pass"}
+
+
+def test_a_build_that_creates_an_incremental_table_tests_all_its_days(tmp_path):
+    """The Dagster build asks the run-window tests for every day (PULSE_TEST_ALL_DAYS) when an
+    incremental table does not exist yet: its first build writes all its days."""
+    manifest = {
+        "nodes": {
+            "model.pulse.a": {
+                "resource_type": "model",
+                "schema": "main",
+                "name": "a",
+                "alias": "a",
+                "config": {"materialized": "incremental"},
+            },
+            "model.pulse.b": {
+                "resource_type": "model",
+                "schema": "main",
+                "name": "b",
+                "alias": "b",
+                "config": {"materialized": "table"},
+            },
+        }
+    }
+    warehouse = tmp_path / "pulse.duckdb"
+    assert creates_incremental_table(warehouse, manifest)  # no warehouse yet
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table main.b (x int)")
+    con.close()
+    assert creates_incremental_table(warehouse, manifest)  # the table one is not enough
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table main.a (x int)")
+    con.close()
+    assert not creates_incremental_table(warehouse, manifest)
