@@ -5,8 +5,8 @@ aggregate in DuckDB (meta.evaluate: sql), never pulled into pandas. Those suites
 rules the loader does not already enforce: the loader quarantines every row that breaks the
 contract (a required value missing, a value that does not parse, a value outside its closed
 set, a negative amount, a cross-column rule: orchestration/ingest/validate.py) and the raw
-tables' columns and types are its DDL (orchestration/ingest/schema.py), so re-checking those
-after the load found nothing a loader test does not already prove, at ~70 s per SF10 run.
+tables' columns and types are its DDL (orchestration/ingest/schema.py); checking them again
+after the load repeated the loader's work in pandas (~70 s at SF10).
 The table profile (row count vs the last good run, freshness) still runs on every table.
 """
 

@@ -3,8 +3,8 @@
 GX 1.x has no DuckDB SQL dialect and dagster-ge supports only GX 0.x, so a suite GX runs is
 validated on a pandas frame read through DuckDB: the small marts' suites and the one-row
 table profile. Suites over many rows (every raw suite, the large marts) set
-`meta.evaluate: sql` and are evaluated as one SQL aggregate instead (quality/sql_suite.py). GX is
-imported lazily: its import costs seconds, and only the checks need it.
+`meta.evaluate: sql` and are evaluated as one SQL aggregate instead (quality/sql_suite.py).
+GX is imported lazily: its import costs seconds, and only the checks need it.
 
 Suite files are GX's own JSON form of an ExpectationSuite (name, expectations: [{type,
 kwargs, meta}]). Each expectation carries `meta.severity`: `error` (a failure blocks what is

@@ -9,6 +9,11 @@ the rows once (plus one grouped pass per uniqueness rule) and no row leaves the 
 Each rule keeps GX's semantics (nulls are ignored by value rules, as GX ignores them; a
 uniqueness rule counts every row whose value is repeated, as GX's unexpected_count does).
 
+Why not keep GX as the runner and feed it the aggregates (a one-row frame of failing counts,
+checked by generated "count <= 0" expectations): the generated rules would say less than the
+check metadata does (rule, severity, failing rows), and each suite would still pay GX's
+per-validation overhead, seconds, for a verdict the query has already decided.
+
 The results are reported like GX's: a failed rule with meta.severity error blocks, a failed
 warn rule is reported. They do not appear in the GX Data Docs site, which renders only what GX
 itself validated (the pandas suites of small marts and the table profile).
