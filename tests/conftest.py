@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -68,7 +69,15 @@ def demo_build(tmp_path_factory):
     warehouse = root / "wh" / "pulse.duckdb"
     ingest(landing, warehouse)
     run_dbt(["build"], warehouse, DEMO_AS_OF)
-    return {"landing": landing, "warehouse": warehouse, "as_of": DEMO_AS_OF, "manifest": manifest}
+    # what the build ran, read before another dbt command on this warehouse overwrites it
+    run_results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    return {
+        "landing": landing,
+        "warehouse": warehouse,
+        "as_of": DEMO_AS_OF,
+        "manifest": manifest,
+        "run_results": run_results["results"],
+    }
 
 
 def pytest_configure(config):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.helpers import ingest, query, run_dbt
 
@@ -50,3 +51,67 @@ def test_incremental_staging_equals_a_full_rebuild(landing: Path, warehouse: Pat
 
     run_dbt(["run", "-s", "stg_product__usage_events", "--full-refresh"], warehouse, AS_OF)
     assert query(warehouse, STAGED) == incremental
+
+
+# --- its row-level tests check the days the run wrote (macros/tests/run_window.sql) ---------
+
+# A later export: one event on 2025-02-27, inside the 7-day test window up to AS_OF.
+RECENT_FILE_SQL = """
+copy (
+    select * from (values
+        ('E008', 'C001', 'u1', 'login', null, '2025-02-27T09:00:00Z')
+    ) as t(event_id, customer_id, user_id, event_type, feature, occurred_at)
+) to '{path}' (format parquet)
+"""
+EVENT_TYPE_TEST = "not_null_stg_product__usage_events_event_type"
+# the model and its own tests (the singular tests read the other staging models too)
+OWN = ["-s", "stg_product__usage_events", "--exclude", "test_type:singular"]
+
+
+def _set_event_type(warehouse: Path, event_id: str, value: str | None) -> None:
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "update main.stg_product__usage_events set event_type = ? where event_id = ?",
+        [value, event_id],
+    )
+    con.close()
+
+
+def _compiled_test(warehouse: Path, *flags: str) -> str:
+    run_dbt(["compile", "-s", EVENT_TYPE_TEST, *flags], warehouse, AS_OF)
+    target = warehouse.parent / "dbt_target" / "compiled"
+    (path,) = target.rglob(f"{EVENT_TYPE_TEST}.sql")
+    return path.read_text()
+
+
+def test_row_tests_check_only_the_days_the_run_wrote(
+    landing: Path, warehouse: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("PULSE_TEST_ALL_DAYS", raising=False)
+    ingest(landing, warehouse, run_id="first")
+    run_dbt(["run", "-s", "stg_product__usage_events", "stg_crm__customers"], warehouse, AS_OF)
+    # a violation on an old day (2025-01-10), written by an earlier run
+    _set_event_type(warehouse, "E001", None)
+
+    duckdb.sql(RECENT_FILE_SQL.format(path=landing / "usage_events" / "2025-02.parquet"))
+    ingest(landing, warehouse, run_id="second")
+    # the incremental run and its tests: they look at 2025-02-22 .. 2025-02-28 only
+    run_dbt(["build", *OWN], warehouse, AS_OF)
+    assert query(warehouse, STAGED)[-1][0] == "E008"
+
+    # a violation on a day in the window fails the same test
+    _set_event_type(warehouse, "E008", None)
+    with pytest.raises(AssertionError, match=EVENT_TYPE_TEST):
+        run_dbt(["test", *OWN], warehouse, AS_OF)
+    _set_event_type(warehouse, "E008", "login")
+
+    # every day when asked to (the Dagster build asks on a first build)
+    monkeypatch.setenv("PULSE_TEST_ALL_DAYS", "1")
+    with pytest.raises(AssertionError, match=EVENT_TYPE_TEST):
+        run_dbt(["test", *OWN], warehouse, AS_OF)
+    monkeypatch.delenv("PULSE_TEST_ALL_DAYS")
+
+    # and under --full-refresh, which rebuilds every day
+    windowed = _compiled_test(warehouse)
+    assert "cast('2025-02-28' as date)" in windowed and "1 = 1" not in windowed
+    assert "1 = 1" in _compiled_test(warehouse, "--full-refresh")

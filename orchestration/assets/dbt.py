@@ -35,6 +35,17 @@ SETTINGS_ENV = (
 )
 ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
 
+# The production build: every model, seed and data test, but no unit test. A unit test proves
+# a model's logic on fixed inputs, which no production run changes: it belongs to `make test`
+# (every `dbt build` of the test suite runs them), not to each night's run. dbt's own
+# resource-type flag rather than an --exclude selection: dagster-dbt rewrites the selection
+# of a subset run (by asset), and leaves this flag alone.
+PRODUCTION_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+# Materializations that keep a table's earlier rows and add the run's (dbt's incremental and
+# the batched one of the health history).
+INCREMENTAL = ("incremental", "pulse_batched_incremental")
+
 
 def _manifest_is_stale() -> bool:
     """True when target/manifest.json is missing, was parsed for another target (a model's
@@ -120,12 +131,42 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         # files using it. Set only while dbt starts (it copies the environment), so a
         # long-running Dagster process never pins "today". The target and its paths too.
         env = cfg.dbt_env()
+        # The row-level tests of an incremental table check the days the run wrote
+        # (macros/tests/run_window.sql); when the run creates the table they check it all.
+        all_days = cfg.target == "duckdb" and creates_incremental_table(cfg.warehouse, MANIFEST)
         with _environment(
             **{name: env[name] for name in SETTINGS_ENV if name in env},
+            PULSE_TEST_ALL_DAYS="1" if all_days else "",
         ):
-            invocation = dbt.cli(["build"], context=context)
+            invocation = dbt.cli(list(PRODUCTION_BUILD_ARGS), context=context)
         yield from invocation.stream()
     _keep_parse_state(invocation.target_path)
+
+
+def incremental_tables(manifest: dict) -> list[tuple[str, str]]:
+    """(schema, table) of every incremental model of the manifest."""
+    return sorted(
+        (node["schema"], node["alias"] or node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") in INCREMENTAL
+        and node["config"].get("enabled", True)
+    )
+
+
+def creates_incremental_table(warehouse: Path, manifest: dict) -> bool:
+    """True when the DuckDB warehouse lacks one of the manifest's incremental tables: a first
+    build (or a new incremental model), which writes all of that table's days."""
+    if not warehouse.exists():
+        return True
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        held = set(
+            con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        )
+    finally:
+        con.close()
+    return any(table not in held for table in incremental_tables(manifest))
 
 
 def _keep_parse_state(invocation_target: Path) -> None:

@@ -1,6 +1,9 @@
-"""GX checks on the marts, after dbt and before publishing: a failure blocks the publish.
+"""Checks on the marts, after dbt and before publishing: a failure blocks the publish.
 
-Every suite file expectations/marts/<family>/<mart>.json guards the mart of that name.
+Every suite file expectations/marts/<family>/<mart>.json guards the mart of that name. The
+marts whose rows grow with customers, invoices or days (meta.evaluate: sql) are checked as
+one SQL aggregate in DuckDB; the small trend and report marts with GX on a pandas frame, so
+their results also appear in the GX Data Docs.
 A suite's `meta.where` (optional SQL) narrows the rows validated, e.g. the latest day of a
 large daily fact; the table profile (row count vs the last good run) always covers the whole
 table.

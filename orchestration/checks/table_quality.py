@@ -1,9 +1,11 @@
-"""Run a table's GX suites and turn the outcome into a Dagster check result.
+"""Run a table's suites and turn the outcome into a Dagster check result.
 
-Two suites per table: the table's own row-level suite (from expectations/), and the shared
-table-profile suite (expectations/table_profile.json) on a one-row profile computed in
-DuckDB: the row count against the last passing run (a drop of more than
-PULSE_MAX_ROW_DROP_PCT fails) and the newest timestamp against PULSE_FRESHNESS_DAYS.
+Two suites per table: the table's own row-level suite (from expectations/), evaluated where
+its `meta.evaluate` says (gx_pandas: GX on a pandas frame of the rows; sql: one SQL
+aggregate in DuckDB, quality/sql_suite.py), and the shared table-profile suite
+(expectations/table_profile.json), with GX on a one-row profile computed in DuckDB: the row
+count against the last passing run (a drop of more than PULSE_MAX_ROW_DROP_PCT fails) and
+the newest timestamp against PULSE_FRESHNESS_DAYS.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from orchestration.config import Settings
 from orchestration.ingest.schema import ensure_schema
-from orchestration.quality.gx_runner import EXPECTATIONS_DIR, ValidationSummary, validate_frame
+from orchestration.quality import sql_suite
+from orchestration.quality.gx_runner import EXPECTATIONS_DIR, load_suite_file, validate_frame
+from orchestration.quality.results import ValidationSummary
 from orchestration.warehouse import connect_writer
 
 PROFILE_SUITE = EXPECTATIONS_DIR / "table_profile.json"
@@ -40,16 +44,10 @@ def check_table(
     rows_sql: str,
     params: list | None = None,
     newest_column: str | None = None,
-    chunk_rows: int | None = None,
     relation: str | None = None,
 ) -> AssetCheckResult:
     """Validate the rows `rows_sql` selects with `suite`, and the whole `table`'s profile.
 
-    chunk_rows: validate the rows in pandas frames of about this many rows, one at a time, so
-    memory stays bounded however many rows a run loads (10 M usage events are several GB as a
-    pandas frame). Only for suites of row-wise expectations without `mostly` (the raw suites:
-    tests/test_quality_suites.py holds them to that), whose verdict on the whole equals the
-    verdict on every chunk. None: one frame (the mart suites, with table-level expectations).
     relation: what to count the whole table's rows from when it is not `table` itself (a
     mart of the Spark target, read from its Parquet files); `table` still names it in the
     check history.
@@ -63,12 +61,7 @@ def check_table(
             f" from {relation or table}"
         ).df()
         previous = _previous_row_count(con, table)
-        rows_validated = 0
-        row_summary = None
-        for rows in _frames(con.execute(rows_sql, params or []), chunk_rows):
-            summary = validate_frame(suite, rows, batch)
-            row_summary = summary if row_summary is None else row_summary.merged(summary)
-            rows_validated += len(rows)
+        rows_validated, row_summary = _validate_rows(con, suite, rows_sql, params or [], batch)
     floor = 0 if previous is None else math.ceil(previous * (1 - cfg.max_row_drop_pct / 100.0))
     freshness_floor = dt.datetime.combine(
         cfg.as_of_date - dt.timedelta(days=cfg.freshness_days), dt.time()
@@ -90,23 +83,17 @@ def check_table(
     )
 
 
-def _frames(result, chunk_rows: int | None):
-    """The rows of a DuckDB result as pandas frames: one, or chunks of about chunk_rows rows
-    (whole vectors of 2,048); always at least one frame, so an empty result is validated too
-    (its columns)."""
-    if chunk_rows is None:
-        yield result.df()
-        return
-    vectors = max(1, chunk_rows // 2048)
-    first = True
-    while True:
-        frame = result.fetch_df_chunk(vectors)
-        if len(frame) == 0 and not first:
-            return
-        yield frame
-        if len(frame) == 0:
-            return
-        first = False
+def _validate_rows(
+    con, suite: Path, rows_sql: str, params: list, batch: str
+) -> tuple[int, ValidationSummary]:
+    """(rows validated, verdict) of `suite` on the rows `rows_sql` selects: as one SQL
+    aggregate when the suite says so (no row leaves DuckDB), else with GX on a pandas frame."""
+    spec = load_suite_file(suite)
+    if spec.get("meta", {}).get("evaluate") == "sql":
+        rows, rules = sql_suite.evaluate(con, spec, rows_sql, params)
+        return rows, ValidationSummary.from_rules(spec["name"], rules, "sql")
+    frame = con.execute(rows_sql, params).df()
+    return len(frame), validate_frame(suite, frame, batch)
 
 
 def _result(
@@ -131,6 +118,12 @@ def _result(
             "expectations_failed": len(errors) + len(warnings),
             "failed_errors": ", ".join(errors) or "none",
             "failed_warnings": ", ".join(warnings) or "none",
-            "data_docs": MetadataValue.path(rows.docs_index or ""),
+            # every rule's verdict and failing-row count (null for a rule on the table's
+            # shape; the profile's rules count its one row)
+            "rule_results": MetadataValue.json(
+                [r.as_metadata() for r in rows.rules + profile.rules]
+            ),
+            "evaluated_in": rows.engine,
+            "data_docs": MetadataValue.path(rows.docs_index or profile.docs_index or ""),
         },
     )

@@ -1,8 +1,10 @@
 """Validate a DataFrame against a suite file from expectations/, with GX Core 1.x.
 
-GX 1.x has no DuckDB SQL dialect and dagster-ge supports only GX 0.x, so Pulse reads a
-table through DuckDB into pandas and validates it with GX's pandas data source. GX is
-imported lazily: its import costs seconds, and only the checks need it.
+GX 1.x has no DuckDB SQL dialect and dagster-ge supports only GX 0.x, so a suite GX runs is
+validated on a pandas frame read through DuckDB: the small marts' suites and the one-row
+table profile. Suites over many rows (every raw suite, the large marts) set
+`meta.evaluate: sql` and are evaluated as one SQL aggregate instead (quality/sql_suite.py).
+GX is imported lazily: its import costs seconds, and only the checks need it.
 
 Suite files are GX's own JSON form of an ExpectationSuite (name, expectations: [{type,
 kwargs, meta}]). Each expectation carries `meta.severity`: `error` (a failure blocks what is
@@ -20,14 +22,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from orchestration.config import PROJECT_ROOT
+from orchestration.quality.results import RuleResult, ValidationSummary, rule_label
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
@@ -37,46 +38,15 @@ def data_docs_dir() -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
-@dataclass
-class ValidationSummary:
-    suite: str
-    evaluated: int
-    failed_errors: list[str] = field(default_factory=list)
-    failed_warnings: list[str] = field(default_factory=list)
-    docs_index: str | None = None
-
-    @property
-    def blocking_failure(self) -> bool:
-        return bool(self.failed_errors)
-
-    def merged(self, other: ValidationSummary) -> ValidationSummary:
-        """The verdict over two chunks of one table validated with the same suite: a failed
-        expectation of either chunk fails (each listed once)."""
-        return ValidationSummary(
-            suite=self.suite,
-            evaluated=max(self.evaluated, other.evaluated),
-            failed_errors=list(dict.fromkeys(self.failed_errors + other.failed_errors)),
-            failed_warnings=list(dict.fromkeys(self.failed_warnings + other.failed_warnings)),
-            docs_index=other.docs_index or self.docs_index,
-        )
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "suite": self.suite,
-            "expectations_evaluated": self.evaluated,
-            "expectations_failed": len(self.failed_errors) + len(self.failed_warnings),
-            "failed_errors": ", ".join(self.failed_errors) or "none",
-            "failed_warnings": ", ".join(self.failed_warnings) or "none",
-            "data_docs": self.docs_index or "",
-        }
-
-
 def data_docs_enabled() -> bool:
     return os.environ.get("PULSE_DATA_DOCS", "on").lower() not in ("off", "0", "false", "no")
 
 
 def load_suite_file(path: Path) -> dict:
     suite = json.loads(path.read_text())
+    engine = suite.get("meta", {}).get("evaluate", "gx_pandas")
+    if engine not in ("gx_pandas", "sql"):
+        raise ValueError(f"{path}: meta.evaluate must be gx_pandas or sql")
     for exp in suite["expectations"]:
         severity = exp.get("meta", {}).get("severity")
         if severity not in ("error", "warn"):
@@ -107,12 +77,6 @@ def _context(docs_dir: str):
     )
     ctx.data_sources.add_pandas("pulse")
     return ctx
-
-
-def _describe(exp_config) -> str:
-    kwargs = exp_config.kwargs
-    column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [])
-    return f"{exp_config.type}({column})" if column else exp_config.type
 
 
 def validate_frame(
@@ -168,16 +132,15 @@ def validate_frame(
     result = checkpoint.run(
         batch_parameters={"dataframe": df}, expectation_parameters=parameters or {}
     )
-    summary = ValidationSummary(suite=spec["name"], evaluated=0)
-    for run_result in result.run_results.values():
-        summary.evaluated += run_result.statistics["evaluated_expectations"]
-        for r in run_result.results:
-            if r.success:
-                continue
-            label = _describe(r.expectation_config)
-            if r.expectation_config.meta.get("severity") == "error":
-                summary.failed_errors.append(label)
-            else:
-                summary.failed_warnings.append(label)
-    summary.docs_index = str(data_docs_dir() / "index.html") if with_docs else None
-    return summary
+    rules = [
+        RuleResult(
+            rule_label(r.expectation_config.type, r.expectation_config.kwargs),
+            r.expectation_config.meta.get("severity"),
+            bool(r.success),
+            (r.result or {}).get("unexpected_count"),
+        )
+        for run_result in result.run_results.values()
+        for r in run_result.results
+    ]
+    docs = str(data_docs_dir() / "index.html") if with_docs else None
+    return ValidationSummary.from_rules(spec["name"], rules, "gx_pandas", docs)
