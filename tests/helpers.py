@@ -21,12 +21,22 @@ def ingest(landing: Path, warehouse: Path, run_id: str = "test") -> list:
 
 
 def run_dbt(
-    args: list[str], warehouse: Path, as_of_date: str, extra_vars: dict | None = None
+    args: list[str],
+    warehouse: Path,
+    as_of_date: str,
+    extra_vars: dict | None = None,
+    extra_env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse`, with its own target/log folders beside it, so tests never
-    touch the repository's target/ (nor each other's)."""
+    touch the repository's target/ (nor each other's). extra_env: more environment variables
+    for this one command (e.g. PULSE_TEST_ALL_DAYS)."""
     work = warehouse.parent
-    env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": as_of_date}
+    env = {
+        **os.environ,
+        **(extra_env or {}),
+        "PULSE_WAREHOUSE": str(warehouse),
+        "PULSE_AS_OF_DATE": as_of_date,
+    }
     dbt_vars = {"as_of_date": as_of_date, **(extra_vars or {})}
     cmd = dbt_command(
         *args,

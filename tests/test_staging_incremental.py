@@ -53,7 +53,7 @@ def test_incremental_staging_equals_a_full_rebuild(landing: Path, warehouse: Pat
     assert query(warehouse, STAGED) == incremental
 
 
-# --- its row-level tests check the days the run wrote (macros/tests/run_window.sql) ---------
+# --- its row-level tests check the days the run wrote (run_window_column: occurred_at) -------
 
 # A later export: one event on 2025-02-27, inside the 7-day test window up to AS_OF.
 RECENT_FILE_SQL = """
@@ -63,7 +63,7 @@ copy (
     ) as t(event_id, customer_id, user_id, event_type, feature, occurred_at)
 ) to '{path}' (format parquet)
 """
-EVENT_TYPE_TEST = "not_null_stg_product__usage_events_event_type"
+EVENT_TYPE_TEST = "stg_product__usage_events_not_null"
 # the model and its own tests (the singular tests read the other staging models too)
 OWN = ["-s", "stg_product__usage_events", "--exclude", "test_type:singular"]
 

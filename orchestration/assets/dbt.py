@@ -42,9 +42,8 @@ ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
 # of a subset run (by asset), and leaves this flag alone.
 PRODUCTION_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
-# Materializations that keep a table's earlier rows and add the run's (dbt's incremental and
-# the batched one of the health history).
-INCREMENTAL = ("incremental", "pulse_batched_incremental")
+# Materializations that keep a table's earlier rows and add the run's.
+INCREMENTAL = ("incremental",)
 
 
 def _manifest_is_stale() -> bool:
