@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -21,7 +22,6 @@ from orchestration.reports.finance_workbook import (
     ABOUT_SHEET,
     AGING_SHEET,
     DELAY_SHEET,
-    OVERDUE_FILL,
     OVERDUE_MARKER,
     SUMMARY_SHEET,
     finance_report_dir,
@@ -30,7 +30,7 @@ from orchestration.reports.finance_workbook import (
 from tests.helpers import query_df
 
 AS_OF = dt.date(2025, 6, 30)
-OVERDUE_RGB = OVERDUE_FILL.fgColor.rgb
+OVERDUE_RGB = "FFF4CCCC"  # the light red fill of an overdue row, as openpyxl reads it (ARGB)
 
 AGING_HEADERS = [
     "Status",
@@ -265,6 +265,106 @@ def test_missing_column_is_refused(tmp_path):
         )
 
 
+# --- streaming: DuckDB batches into XlsxWriter's constant-memory mode ------------------------
+
+
+def test_workbook_opens_with_money_as_money_and_dates_as_dates(small):
+    files, _ = small
+    wb = load_workbook(files.workbook)
+    ws = wb[AGING_SHEET]
+    col = {header: AGING_HEADERS.index(header) + 1 for header in AGING_HEADERS}
+    # row 2 is INV-OLD (oldest debt first): open 2000 - 765.50 = 1234.50, due 2025-02-04
+    money = ws.cell(2, col["Open (EUR)"])
+    assert money.data_type == "n" and money.value == pytest.approx(1234.5)
+    assert money.number_format == '#,##0.00 "EUR"'
+    due = ws.cell(2, col["Due"])
+    assert due.is_date and due.value == dt.datetime(2025, 2, 4)
+    assert due.number_format == "yyyy-mm-dd"
+    days = ws.cell(2, col["Days past due"])
+    assert (days.value, days.number_format) == (146, "#,##0")
+    # a null is an empty cell: INV-CUR (row 4) was never reminded
+    assert ws.cell(4, col["Last reminder"]).value is None
+    as_of = wb[ABOUT_SHEET].cell(2, 2)
+    assert as_of.is_date and as_of.value == dt.datetime(2025, 6, 30)
+
+
+def test_workbook_is_written_in_constant_memory_mode(small):
+    """Strings inline in each row (XlsxWriter's constant-memory mode), not collected in a
+    shared-strings table that lives in memory until the file is saved."""
+    files, _ = small
+    with zipfile.ZipFile(files.workbook) as archive:
+        names = set(archive.namelist())
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "xl/sharedStrings.xml" not in names
+    assert 't="inlineStr"' in sheet
+
+
+def test_marts_are_read_in_batches_in_the_order_of_the_sheets(tmp_path, monkeypatch):
+    from orchestration.reports import finance_workbook
+
+    batches: list[int] = []
+    read = finance_workbook._batches
+
+    def counted(con, sql):
+        for batch in read(con, sql):
+            batches.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(finance_workbook, "BATCH_ROWS", 2)
+    monkeypatch.setattr(finance_workbook, "_batches", counted)
+    con = duckdb.connect()
+    try:
+        for name, frame in (
+            ("rpt_invoice_aging", _aging()),
+            ("rpt_payment_delay_by_customer", _delay()),
+        ):
+            con.register("frame", frame)
+            con.execute(f"create table {name} as select * from frame")
+            con.unregister("frame")
+        files = finance_workbook.write_finance_reports_from(con, tmp_path, as_of_date=AS_OF)
+    finally:
+        con.close()
+
+    # 3 rows per mart, 2 at a time: the two sheets and the two CSVs each read 2 + 1
+    assert batches == [2, 1] * 4
+    wb = load_workbook(files.workbook)
+    aging = _rows(wb[AGING_SHEET])
+    assert [r[1] for r in aging] == ["INV-OLD", "INV-1D", "INV-CUR"]
+    assert [r[0] for r in aging] == [OVERDUE_MARKER, OVERDUE_MARKER, None]
+    assert [r[4] for r in _rows(wb[DELAY_SHEET])] == [
+        "severely_overdue",
+        "occasionally_late",
+        "on_time",
+    ]
+    assert wb[AGING_SHEET].auto_filter.ref == "A1:P4"
+    csv_rows = pd.read_csv(files.csvs["rpt_invoice_aging"])
+    assert csv_rows["invoice_id"].tolist() == ["INV-CUR", "INV-OLD", "INV-1D"]  # the mart's order
+    assert files.row_counts == {"rpt_invoice_aging": 3, "rpt_payment_delay_by_customer": 3}
+    assert files.total_overdue_amount == pytest.approx(1264.5)  # 1234.50 + 30
+
+
+def test_a_failed_workbook_leaves_no_temporary_files(tmp_path, monkeypatch):
+    """XlsxWriter spools each sheet's rows (company names included) to temporary files: a
+    write that fails halfway leaves none, neither beside the reports nor in the temp folder."""
+    import tempfile
+
+    from orchestration.reports import finance_workbook
+
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(finance_workbook, "_write_about", fail)
+    out = tmp_path / "finance"
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_finance_reports(_aging(), _delay(), out, as_of_date=AS_OF)
+    assert list(out.iterdir()) == []
+    assert list(system_temp.iterdir()) == []
+
+
 # --- the aging summary sheet and the print layout -------------------------------------------
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
@@ -344,7 +444,9 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page
     for ws in sheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        # an absent fitToWidth is the file format's default, 1 (ECMA-376 Part 1, pageSetup)
+        width = 1 if ws.page_setup.fitToWidth is None else ws.page_setup.fitToWidth
+        assert (width, ws.page_setup.fitToHeight) == (1, 0), ws.title
         expected = None if ws.title == ABOUT_SHEET else "$1:$1"
         assert ws.print_title_rows == expected, ws.title
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -58,6 +59,14 @@ def hostile(tmp_path):
     return write_finance_reports(aging, delay, tmp_path / "finance", as_of_date=AS_OF)
 
 
+def _text(value):
+    """A string cell's text as Excel shows it: the file escapes control characters such as a
+    carriage return as _xHHHH_ (ECMA-376's ST_Xstring), which openpyxl leaves as they are."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m[1], 16)), value)
+
+
 def _column(ws, header: str) -> list:
     headers = [c.value for c in ws[1]]
     index = headers.index(header)
@@ -68,17 +77,36 @@ def test_workbook_writes_formula_like_text_as_text(hostile):
     wb = load_workbook(hostile.workbook)
     cells = _column(wb[AGING_SHEET], "Company") + _column(wb[AGING_SHEET], "Segment")
     cells += _column(wb[DELAY_SHEET], "Company")
-    # XML turns a carriage return in any text into a line feed when read back (openpyxl does
-    # not write Excel's _x000D_ escape): that is XML's doing, not a formula's
-    written = {text.replace("\r", "\n") for text in DANGEROUS}
-    hostile_cells = [c for c in cells if c.value in written]
+    hostile_cells = [c for c in cells if _text(c.value) in DANGEROUS]
     # every dangerous text arrives once per cell it was written to, unchanged, as a string
-    assert sorted(c.value for c in hostile_cells) == sorted(
-        [HYPERLINK, "+SUM(1,2)", "-2+3", "@SUM(1)", "\tTAB=1", "\nCR=1", HYPERLINK]
+    assert sorted(_text(c.value) for c in hostile_cells) == sorted(
+        [HYPERLINK, "+SUM(1,2)", "-2+3", "@SUM(1)", "\tTAB=1", "\rCR=1", HYPERLINK]
     )
     for cell in hostile_cells:
         assert cell.data_type == "s", (cell.coordinate, cell.value)
         assert cell.quotePrefix, cell.coordinate  # Excel keeps it text when edited too
+
+
+# Text shaped like XlsxWriter's own rich-text XML: written into the sheet unescaped, it would
+# close its cell and add one holding a formula.
+XML_SHAPED = (
+    '<r><t>a</t></r></is></c><c r="Z2"><f>HYPERLINK("http://x","y")</f></c>'
+    '<c r="Z3" t="inlineStr"><is><r><t>b</t></r>'
+)
+
+
+def test_workbook_text_shaped_like_cell_xml_stays_one_text_cell(tmp_path):
+    aging, delay = _hostile_reports()
+    aging["company_name"] = [XML_SHAPED, "<r>", "Acme GmbH"]
+    files = write_finance_reports(aging, delay, tmp_path, as_of_date=AS_OF)
+    wb = load_workbook(files.workbook)
+    ws = wb[AGING_SHEET]
+    assert ws.max_column == 16  # Status + the 15 columns: no cell added
+    companies = [_text(c.value) for c in _column(ws, "Company")]
+    assert sorted(companies) == sorted([XML_SHAPED, "<r>", "Acme GmbH"])
+    for sheet in wb:
+        for row in sheet.iter_rows():
+            assert all(c.data_type != "f" for c in row), sheet.title
 
 
 def test_aging_summary_writes_formula_like_segments_as_text(tmp_path):

@@ -4,18 +4,17 @@ After the run's marts passed their checks and were published, read rpt_aging_sum
 rpt_invoice_aging and rpt_payment_delay_by_customer from the serving copy (audited data only,
 read-only: no lock on the working warehouse) and write an Excel workbook plus a CSV of the
 aging and of the payment-delay report into <PULSE_REPORTS_DIR>/finance/<as_of_date>/
-(orchestration/reports/finance_workbook.py).
+(orchestration/reports/finance_workbook.py). The two reports are read in batches while they
+are written, so memory does not grow with the marts.
 """
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.publish import current_dir
-from orchestration.reports.finance_workbook import finance_report_dir, write_finance_reports
+from orchestration.reports.finance_workbook import finance_report_dir, write_finance_reports_from
 from orchestration.resources import PulseSettings
 from orchestration.warehouse import connect_reader
 
-AGING_SQL = "select * from rpt_invoice_aging"
-DELAY_SQL = "select * from rpt_payment_delay_by_customer"
 # The accounts-receivable aging summary with its totals, summed here in SQL (the workbook
 # writer only lays them out): per (segment, bucket) as the mart holds them, per segment over
 # all buckets, per bucket over all segments, and the grand total. The grouping flags mark the
@@ -46,16 +45,13 @@ order by all_segments, segment, all_buckets, bucket_order
 )
 def finance_reports(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
     cfg = pulse.get()
+    out_dir = finance_report_dir(cfg.reports_dir, cfg.as_of_date)
     con = connect_reader(current_dir(cfg.serving_dir) / "pulse.duckdb")
     try:
-        aging = con.execute(AGING_SQL).df()
-        delay = con.execute(DELAY_SQL).df()
-        summary = con.execute(AGING_SUMMARY_SQL).df()
+        summary = con.execute(AGING_SUMMARY_SQL).df()  # a few rows per segment
+        files = write_finance_reports_from(con, out_dir, as_of_date=cfg.as_of_date, summary=summary)
     finally:
         con.close()
-
-    out_dir = finance_report_dir(cfg.reports_dir, cfg.as_of_date)
-    files = write_finance_reports(aging, delay, out_dir, as_of_date=cfg.as_of_date, summary=summary)
     context.log.info(f"finance reports written to {files.folder}")
     return MaterializeResult(
         metadata={

@@ -1,8 +1,9 @@
 """The files finance opens: the aging and payment-delay reports as an Excel workbook and CSVs.
 
-Pure writing logic (pandas + openpyxl, no Dagster, no DuckDB), so it is testable on a
-hand-made DataFrame. The Dagster asset `finance_reports` (orchestration/assets/
-finance_reports.py) reads the marts and calls `write_finance_reports`.
+Pure writing logic (DuckDB + XlsxWriter, no Dagster), so it is testable on hand-made
+DataFrames. The Dagster asset `finance_reports` (orchestration/assets/finance_reports.py)
+calls `write_finance_reports_from` on a connection to the serving copy; `write_finance_reports`
+takes DataFrames and writes them through the same code (an in-memory DuckDB).
 
 What gets written into `out_dir` (the caller picks it; Pulse uses
 `<reports dir>/finance/<as_of_date>/`, see `finance_report_dir`):
@@ -21,32 +22,41 @@ The "Aging summary" sheet is the accounts-receivable aging summary: open amounts
 bucket (columns) and customer segment (rows), with each segment's total and the total of all
 segments. Its totals are computed by the query that reads it (grouping sets over the mart
 rpt_aging_summary); this module only lays them out.
+
+Memory stays flat whatever the size of the marts: rows are read from DuckDB in batches
+(`BATCH_ROWS`) in the order they are written, the workbook is written by XlsxWriter in
+constant-memory mode (each row goes to a temporary file as soon as the next one starts, so a
+row can never be revisited: column widths come from the first rows, the autofilter's range is
+set after the last), and the CSVs are written batch by batch.
 Files are written to a temporary name and renamed, so nobody opens a half-written file, with
 the permissions the process umask gives a new file (a umask of 027 or 077 keeps them private).
 
 Text from the marts (company names come from customers' own exports) is never a formula: a
-workbook text cell is written as a string with Excel's quote prefix, and a CSV text cell that a
-spreadsheet would evaluate (starting with =, +, -, @, tab or carriage return) gets a leading
-single quote, as OWASP recommends against CSV injection. Numbers stay numbers.
+workbook text cell is written as a string (never through XlsxWriter's guessing `write()`, and
+the workbook is opened with formulas and URLs in strings turned off) with Excel's quote prefix
+when it starts like a formula, and a CSV text cell that a spreadsheet would evaluate (starting
+with =, +, -, @, tab or carriage return) gets a leading single quote, as OWASP recommends
+against CSV injection. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 SUMMARY_SHEET = "Aging summary"
 AGING_SHEET = "Invoice aging"
@@ -54,19 +64,38 @@ DELAY_SHEET = "Payment delay"
 ABOUT_SHEET = "About"
 AGING_CSV = "rpt_invoice_aging.csv"
 DELAY_CSV = "rpt_payment_delay_by_customer.csv"
+AGING_MART = "rpt_invoice_aging"
+DELAY_MART = "rpt_payment_delay_by_customer"
 
 OVERDUE_MARKER = "OVERDUE"
 STATUS_HEADER = "Status"
-OVERDUE_FILL = PatternFill(fill_type="solid", start_color="FFF4CCCC", end_color="FFF4CCCC")
-HEADER_FILL = PatternFill(fill_type="solid", start_color="FFD9E1F2", end_color="FFD9E1F2")
-HEADER_FONT = Font(bold=True)
+OVERDUE_COLOR = "#F4CCCC"  # light red fill of an overdue row
+OVERDUE_FONT_COLOR = "#9C0006"  # dark red, bold: the OVERDUE marker
+HEADER_COLOR = "#D9E1F2"
 DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
 MIN_WIDTH, MAX_WIDTH = 8, 45
+WIDTH_SAMPLE_ROWS = 2000  # column widths are fitted to the header and the first rows
+BATCH_ROWS = 10_000  # rows fetched from DuckDB at a time
 
 # A text cell starting with one of these is evaluated by spreadsheets (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet would take for an error value, not text, when the cell is edited.
+ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    # Every string is text: nothing from the marts becomes a formula or a hyperlink.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    # An infinite or NaN float becomes Excel's #NUM! instead of stopping the workbook.
+    "nan_inf_to_errors": True,
+    # A timestamp with a time zone is written at its wall-clock time (Excel has no zones).
+    "remove_timezone": True,
+}
 
 # What the aging summary's query returns: one row per (segment, bucket) and the grouping-set
 # totals; all_segments / all_buckets (1 or 0) mark a total over segments / buckets.
@@ -91,10 +120,16 @@ def money_format(currency: str) -> str:
     return f'#,##0.00 "{currency}"'
 
 
+def _category_rank_sql() -> str:
+    whens = " ".join(f"when '{c}' then {i}" for i, c in enumerate(PAYER_CATEGORY_ORDER))
+    return f"case payer_category {whens} end"
+
+
 @dataclass(frozen=True)
 class SheetSpec:
     """How one mart becomes one sheet: which columns, in which order, with which labels and
-    formats, sorted how, and which rows are overdue."""
+    formats, sorted how (`order_by`, SQL over the mart) and which rows are overdue
+    (`overdue_when`, an SQL condition)."""
 
     name: str
     columns: Sequence[str]
@@ -103,11 +138,19 @@ class SheetSpec:
     integers: frozenset[str] = frozenset()
     decimals: frozenset[str] = frozenset()
     dates: frozenset[str] = frozenset()
-    sort_by: Sequence[str] = ()
-    sort_ascending: Sequence[bool] = ()
-    is_overdue: Callable[[pd.DataFrame], pd.Series] = field(
-        default=lambda df: pd.Series(False, index=df.index)
-    )
+    order_by: str = ""
+    overdue_when: str = "false"
+
+    def number_format(self, column: str, currency: str) -> str | None:
+        if column in self.money:
+            return money_format(currency)
+        if column in self.dates:
+            return DATE_FORMAT
+        if column in self.integers:
+            return INTEGER_FORMAT
+        if column in self.decimals:
+            return DECIMAL_FORMAT
+        return None
 
 
 AGING_SPEC = SheetSpec(
@@ -151,9 +194,8 @@ AGING_SPEC = SheetSpec(
     decimals=frozenset({"amount_local"}),
     dates=frozenset({"issued_at", "due_at", "last_reminder_date"}),
     # the oldest debt first: that is whom finance calls first
-    sort_by=("days_past_due", "open_amount", "invoice_id"),
-    sort_ascending=(False, False, True),
-    is_overdue=lambda df: df["days_past_due"].fillna(0) > 0,
+    order_by="days_past_due desc nulls last, open_amount desc nulls last, invoice_id",
+    overdue_when="coalesce(days_past_due, 0) > 0",
 )
 
 DELAY_SPEC = SheetSpec(
@@ -227,9 +269,10 @@ DELAY_SPEC = SheetSpec(
             "avg_days_late_prior_window",
         }
     ),
-    sort_by=("_category_rank", "open_past_due_amount", "open_amount", "customer_id"),
-    sort_ascending=(True, False, False, True),
-    is_overdue=lambda df: df["open_past_due_amount"].fillna(0) > 0,
+    # the most urgent payers first (an unknown category last), then the largest debts
+    order_by=f"{_category_rank_sql()} nulls last, open_past_due_amount desc nulls last,"
+    " open_amount desc nulls last, customer_id",
+    overdue_when="coalesce(open_past_due_amount, 0) > 0",
 )
 
 
@@ -261,76 +304,111 @@ def write_finance_reports(
     currency: str | None = None,
     summary: pd.DataFrame | None = None,
 ) -> FinanceReportFiles:
-    """Write the workbook and one CSV per report into `out_dir` (created; files replaced).
+    """The files of write_finance_reports_from, written from DataFrames: aging holds rows of
+    rpt_invoice_aging, delay rows of rpt_payment_delay_by_customer (at least the columns of
+    AGING_SPEC / DELAY_SPEC). The frames are read through an in-memory DuckDB, so they take
+    the same path as the marts."""
+    con = duckdb.connect()
+    try:
+        con.register("finance_aging", aging)
+        con.register("finance_delay", delay)
+        return write_finance_reports_from(
+            con,
+            out_dir,
+            as_of_date=as_of_date,
+            currency=currency,
+            summary=summary,
+            aging="finance_aging",
+            delay="finance_delay",
+        )
+    finally:
+        con.close()
 
-    aging: rows of rpt_invoice_aging; delay: rows of rpt_payment_delay_by_customer (at least
-    the columns of AGING_SPEC / DELAY_SPEC). currency: ISO code of the amounts; by default the
-    `reporting_currency` column of the frames, else USD. summary: the aging summary with its
-    totals (SUMMARY_COLUMNS; orchestration/assets/finance_reports.py: AGING_SUMMARY_SQL), the
-    workbook's first sheet; none without it.
+
+def write_finance_reports_from(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    *,
+    as_of_date: dt.date,
+    currency: str | None = None,
+    summary: pd.DataFrame | None = None,
+    aging: str = AGING_MART,
+    delay: str = DELAY_MART,
+) -> FinanceReportFiles:
+    """Write the workbook and one CSV per report into `out_dir` (created; files replaced),
+    reading the tables or views `aging` and `delay` of `con` in batches.
+
+    currency: ISO code of the amounts; by default the `reporting_currency` column of the
+    marts, else USD. summary: the aging summary with its totals (SUMMARY_COLUMNS;
+    orchestration/assets/finance_reports.py: AGING_SUMMARY_SQL), the workbook's first sheet;
+    none without it.
     """
-    _require_columns(aging, AGING_SPEC.columns, "rpt_invoice_aging")
-    _require_columns(delay, DELAY_SPEC.columns, "rpt_payment_delay_by_customer")
+    aging_types = _column_types(con, aging)
+    delay_types = _column_types(con, delay)
+    _require_columns(aging_types, AGING_SPEC.columns, AGING_MART)
+    _require_columns(delay_types, DELAY_SPEC.columns, DELAY_MART)
     if summary is not None:
-        _require_columns(summary, SUMMARY_COLUMNS, "aging summary")
-    currency = (currency or _currency_of(aging, delay)).upper()
+        _require_columns(summary.columns, SUMMARY_COLUMNS, "aging summary")
+    currency = (currency or _first_value(con, "reporting_currency", aging, delay) or "USD").upper()
+    window = int(_first_value(con, "trend_window_days", delay) or 90)
+    delay_labels = {k: v.format(window=window) for k, v in DELAY_SPEC.labels.items()}
+    aging_rows, total_open, total_overdue = con.execute(
+        f"select count(*), cast(coalesce(sum(open_amount), 0) as double),"
+        f" cast(coalesce(sum(open_amount) filter (where {AGING_SPEC.overdue_when}), 0)"
+        f" as double) from {_ident(aging)}"
+    ).fetchone()
+    (delay_rows,) = con.execute(f"select count(*) from {_ident(delay)}").fetchone()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    window = _trend_window(delay)
-    delay_labels = {k: v.format(window=window) for k, v in DELAY_SPEC.labels.items()}
-    delay_sorted = delay.assign(
-        _category_rank=delay["payer_category"].map(
-            {c: i for i, c in enumerate(PAYER_CATEGORY_ORDER)}
-        )
-    )
+    overdue_rows: dict[str, int] = {}
 
-    # Write-only: rows stream to the file as they are appended instead of living as cell
-    # objects until save (at SF10 the workbook held 3.6 GB and took a minute to write).
-    wb = Workbook(write_only=True)
-    if summary is not None:
-        _write_summary(wb, summary, currency)
-    overdue_rows = {
-        AGING_SHEET: _write_sheet(wb, AGING_SPEC, AGING_SPEC.labels, aging, currency),
-        DELAY_SHEET: _write_sheet(wb, DELAY_SPEC, delay_labels, delay_sorted, currency),
-    }
-    total_open = float(pd.to_numeric(aging["open_amount"]).fillna(0).sum())
-    total_overdue = float(
-        pd.to_numeric(aging.loc[AGING_SPEC.is_overdue(aging), "open_amount"]).fillna(0).sum()
-    )
-    _write_about(
-        wb,
-        as_of_date,
-        currency,
-        len(aging),
-        len(delay),
-        total_open,
-        total_overdue,
-        window,
-        with_summary=summary is not None,
-    )
+    def write_workbook(path: str) -> None:
+        # XlsxWriter keeps each sheet's rows in temporary files until close(): in a private
+        # folder beside the workbook (same disk and permissions, not the shared system temp
+        # folder), removed with what is in it even when the writing fails
+        with tempfile.TemporaryDirectory(prefix=".xlsxwriter-", dir=out_dir) as scratch:
+            _write_workbook(path, scratch)
+
+    def _write_workbook(path: str, scratch: str) -> None:
+        wb = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS | {"tmpdir": scratch})
+        formats = _Formats(wb)
+        if summary is not None:
+            _write_summary(wb, formats, summary, currency)
+        overdue_rows[AGING_SHEET] = _write_sheet(
+            wb, formats, AGING_SPEC, AGING_SPEC.labels, con, aging, aging_types, currency
+        )
+        overdue_rows[DELAY_SHEET] = _write_sheet(
+            wb, formats, DELAY_SPEC, delay_labels, con, delay, delay_types, currency
+        )
+        _write_about(
+            wb,
+            formats,
+            as_of_date,
+            currency,
+            aging_rows,
+            delay_rows,
+            total_open,
+            total_overdue,
+            window,
+            with_summary=summary is not None,
+        )
+        wb.close()
 
     workbook_path = out_dir / f"finance_reports_{as_of_date.isoformat()}.xlsx"
-    _atomic_write(workbook_path, wb.save)
-    csvs = {
-        "rpt_invoice_aging": out_dir / AGING_CSV,
-        "rpt_payment_delay_by_customer": out_dir / DELAY_CSV,
-    }
-    for path, frame in (
-        (csvs["rpt_invoice_aging"], aging),
-        (csvs["rpt_payment_delay_by_customer"], delay),
+    _atomic_write(workbook_path, write_workbook)
+    csvs = {AGING_MART: out_dir / AGING_CSV, DELAY_MART: out_dir / DELAY_CSV}
+    for mart, relation, types in (
+        (AGING_MART, aging, aging_types),
+        (DELAY_MART, delay, delay_types),
     ):
-        # RFC 4180's CRLF: the csv writer then also quotes a field holding a bare carriage
-        # return, which readers would otherwise take for the end of the row
-        _atomic_write(
-            path, lambda p, f=frame: _csv_frame(f).to_csv(p, index=False, lineterminator="\r\n")
-        )
+        _atomic_write(csvs[mart], lambda p, r=relation, t=types: _write_csv(con, r, t, p))
 
     return FinanceReportFiles(
         folder=out_dir,
         workbook=workbook_path,
         csvs=csvs,
-        row_counts={"rpt_invoice_aging": len(aging), "rpt_payment_delay_by_customer": len(delay)},
+        row_counts={AGING_MART: aging_rows, DELAY_MART: delay_rows},
         overdue_rows=overdue_rows,
         total_open_amount=round(total_open, 2),
         total_overdue_amount=round(total_overdue, 2),
@@ -338,117 +416,248 @@ def write_finance_reports(
     )
 
 
-# ---------------------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table or view, in its order."""
+    return {
+        row[0]: row[1]
+        for row in con.execute(f"describe select * from {_ident(relation)}").fetchall()
+    }
+
+
+def _require_columns(present: Sequence[str], columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"{name}: missing columns {missing}")
 
 
-def _currency_of(*frames: pd.DataFrame) -> str:
-    for frame in frames:
-        if "reporting_currency" in frame.columns:
-            values = frame["reporting_currency"].dropna().unique()
-            if len(values):
-                return str(values[0])
-    return "USD"
+def _first_value(con: duckdb.DuckDBPyConnection, column: str, *relations: str) -> Any:
+    """The first non-null value of `column` in the first of `relations` that has one."""
+    for relation in relations:
+        if column not in _column_types(con, relation):
+            continue
+        row = con.execute(
+            f"select {_ident(column)} from {_ident(relation)}"
+            f" where {_ident(column)} is not null limit 1"
+        ).fetchone()
+        if row is not None:
+            return row[0]
+    return None
 
 
-def _trend_window(delay: pd.DataFrame) -> int:
-    if "trend_window_days" in delay.columns and delay["trend_window_days"].notna().any():
-        return int(delay["trend_window_days"].dropna().iloc[0])
-    return 90
+def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple]]:
+    """The rows of a query, BATCH_ROWS at a time: only one batch is ever held in Python."""
+    result = con.execute(sql)
+    while batch := result.fetchmany(BATCH_ROWS):
+        yield batch
+
+
+def _as_read(column: str, column_type: str) -> str:
+    """A column as the writers read it: decimals as doubles (Excel's numbers are doubles)."""
+    if column_type.startswith("DECIMAL"):
+        return f"cast({_ident(column)} as double) as {_ident(column)}"
+    return _ident(column)
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+class _Formats:
+    """The workbook's cell formats, each made once: the same properties, the same Format
+    (XlsxWriter adds one entry to the file's style table per Format object)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self._wb = wb
+        self._made: dict[tuple, Format] = {}
+        self._props: dict[int, dict[str, Any]] = {}
+        self.header = self.get(bold=True, fill=HEADER_COLOR)
+        self.run = wb.add_format()  # a rich-text run in the default font
+
+    def get(self, **props: Any) -> Format | None:
+        """num_format, fill (a colour), bold, font_color, size, wrap, valign, quote."""
+        props = {k: v for k, v in props.items() if v is not None and v is not False}
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        if key not in self._made:
+            options: dict[str, Any] = {
+                {"wrap": "text_wrap", "size": "font_size", "quote": "quote_prefix"}.get(k, k): v
+                for k, v in props.items()
+                if k != "fill"
+            }
+            if "fill" in props:
+                options |= {"pattern": 1, "bg_color": props["fill"]}
+            fmt = self._wb.add_format(options)
+            self._made[key] = fmt
+            self._props[id(fmt)] = props
+        return self._made[key]
+
+    def props(self, fmt: Format | None) -> dict[str, Any]:
+        return {} if fmt is None else dict(self._props[id(fmt)])
+
+    def quoted(self, fmt: Format | None) -> Format:
+        """fmt with Excel's quote prefix: the cell stays text when someone edits it."""
+        return self.get(**self.props(fmt), quote=True)
+
+    def dated(self, fmt: Format | None, value: dt.date) -> Format:
+        """fmt, with a date (or date-time) number format if it has no number format."""
+        props = self.props(fmt)
+        if "num_format" not in props:
+            has_time = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+            props["num_format"] = DATETIME_FORMAT if has_time else DATE_FORMAT
+        return self.get(**props)
+
+
+def _write_value(
+    ws: Worksheet, formats: _Formats, row: int, col: int, value: Any, fmt: Format | None
+) -> None:
+    """One cell, by the type of its value; a null is an empty cell (formatted when the row
+    has a fill or font)."""
+    if isinstance(value, float) and math.isnan(value):
+        value = None
+    if value is None:
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        _write_text(ws, formats, row, col, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float | Decimal):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.date):  # datetimes too
+        ws.write_datetime(row, col, value, formats.dated(fmt, value))
+    else:
+        _write_text(ws, formats, row, col, str(value), fmt)
+
+
+def _write_text(
+    ws: Worksheet, formats: _Formats, row: int, col: int, text: str, fmt: Format | None
+) -> None:
+    """A text cell, always as a string: never through XlsxWriter's write(), which would
+    take "=..." for a formula."""
+    if text.startswith(FORMULA_PREFIXES) or text in ERROR_CODES:
+        fmt = formats.quoted(fmt)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        # XlsxWriter's constant-memory mode copies a string shaped like its own rich-text XML
+        # into the sheet unescaped, so such a text could add cells, formulas included. As a
+        # two-run rich string it is escaped like any text and reads back unchanged.
+        ws.write_rich_string(row, col, text[:1], formats.run, text[1:], *([fmt] if fmt else []))
+    else:
+        ws.write_string(row, col, text, fmt)
+
+
+def _write_header(ws: Worksheet, formats: _Formats, headers: Sequence[str]) -> None:
+    for col, header in enumerate(headers):
+        _write_text(ws, formats, 0, col, header, formats.header)
+
+
+def _print_layout(ws: Worksheet, *, header_row: bool) -> None:
+    """Printed landscape, scaled to one page wide (as many pages long as it takes), the
+    header row repeated at the top of every page."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # 0: no limit on the number of pages down
+    if header_row:
+        ws.repeat_rows(0)
+
+
+class _Widths:
+    """Column widths from the longest header or value of the first WIDTH_SAMPLE_ROWS rows,
+    plus room for the autofilter arrow and the currency suffix of money cells."""
+
+    def __init__(self, headers: Sequence[str], number_formats: Sequence[str | None]):
+        self.longest = [len(header) + 3 for header in headers]  # the filter arrow
+        self.extra = [5 if (nf or "").endswith('"') else 0 for nf in number_formats]
+        self.rows = 0
+
+    def add(self, values: Sequence[Any]) -> None:
+        if self.rows >= WIDTH_SAMPLE_ROWS:
+            return
+        self.rows += 1
+        for col, value in enumerate(values):
+            if value is not None:
+                self.longest[col] = max(self.longest[col], _shown_length(value) + self.extra[col])
+
+    def apply(self, ws: Worksheet) -> None:
+        for col, longest in enumerate(self.longest):
+            ws.set_column(col, col, max(MIN_WIDTH, min(MAX_WIDTH, longest + 1)))
+
+
+def _shown_length(value: Any) -> int:
+    if isinstance(value, float):
+        return len(f"{value:,.2f}")
+    if isinstance(value, int):
+        return len(f"{value:,}")
+    if isinstance(value, dt.date):
+        return len("2000-01-01")
+    return len(str(value))
+
+
+def _write_sheet(
+    wb: xlsxwriter.Workbook,
+    formats: _Formats,
+    spec: SheetSpec,
+    labels: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    column_types: dict[str, str],
+    currency: str,
+) -> int:
+    """One data sheet, row after row in the sheet's order; returns the number of overdue
+    rows."""
+    ws = wb.add_worksheet(spec.name)
+    headers = [STATUS_HEADER] + [
+        f"{labels[c]} ({currency})" if c in spec.money else labels[c] for c in spec.columns
+    ]
+    number_formats = [None] + [spec.number_format(c, currency) for c in spec.columns]
+    plain = [formats.get(num_format=nf) for nf in number_formats]
+    filled = [formats.get(num_format=nf, fill=OVERDUE_COLOR) for nf in number_formats]
+    marker = formats.get(fill=OVERDUE_COLOR, bold=True, font_color=OVERDUE_FONT_COLOR)
+    ws.freeze_panes(1, 0)
+    _print_layout(ws, header_row=True)
+    _write_header(ws, formats, headers)
+    widths = _Widths(headers, number_formats)
+
+    # the overdue flag first: it stands in the Status column
+    columns = ", ".join(_as_read(c, column_types[c]) for c in spec.columns)
+    sql = f"select ({spec.overdue_when}) as _overdue, {columns} from {_ident(relation)}"
+    if spec.order_by:
+        sql += f" order by {spec.order_by}"
+    row = overdue = 0
+    for batch in _batches(con, sql):
+        for record in batch:
+            row += 1
+            if record[0]:
+                overdue += 1
+                ws.write_string(row, 0, OVERDUE_MARKER, marker)
+                cell_formats = filled
+            else:
+                cell_formats = plain
+            for col in range(1, len(record)):
+                _write_value(ws, formats, row, col, record[col], cell_formats[col])
+            widths.add((OVERDUE_MARKER if record[0] else None, *record[1:]))
+    widths.apply(ws)
+    ws.autofilter(0, 0, row, len(headers) - 1)
+    return overdue
 
 
 def _cell_value(value: Any) -> Any:
-    """A pandas / numpy / Decimal value as something openpyxl writes natively."""
+    """A pandas / numpy value of the (small) aging summary as a plain Python value."""
     if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
         return None
     try:
         if pd.isna(value):
             return None
     except (TypeError, ValueError):
         pass
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date() if value == value.normalize() else value.to_pydatetime()
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
     return value
-
-
-def _write_sheet(
-    wb: Workbook,
-    spec: SheetSpec,
-    labels: dict[str, str],
-    frame: pd.DataFrame,
-    currency: str,
-) -> int:
-    """One data sheet; returns the number of overdue rows."""
-    ws = wb.create_sheet(spec.name)
-    if spec.sort_by and len(frame):
-        frame = frame.sort_values(
-            list(spec.sort_by), ascending=list(spec.sort_ascending), na_position="last"
-        )
-    overdue = spec.is_overdue(frame).fillna(False).to_numpy(dtype=bool)
-
-    headers = [STATUS_HEADER] + [
-        f"{labels[c]} ({currency})" if c in spec.money else labels[c] for c in spec.columns
-    ]
-    formats = {}
-    for idx, col in enumerate(spec.columns, start=2):
-        if col in spec.money:
-            formats[idx] = money_format(currency)
-        elif col in spec.dates:
-            formats[idx] = DATE_FORMAT
-        elif col in spec.integers:
-            formats[idx] = INTEGER_FORMAT
-        elif col in spec.decimals:
-            formats[idx] = DECIMAL_FORMAT
-
-    rows = [
-        [OVERDUE_MARKER if is_overdue else None] + [_cell_value(v) for v in row]
-        for row, is_overdue in zip(
-            frame[list(spec.columns)].itertuples(index=False, name=None), overdue, strict=True
-        )
-    ]
-    # a write-only sheet takes its layout before its first row
-    _fit_widths(ws, headers, formats, rows)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    _print_layout(ws, header_row=True)
-
-    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL) for h in headers])
-    overdue_font = Font(bold=True, color="FF9C0006")
-    for values, is_overdue in zip(rows, overdue, strict=True):
-        fill = OVERDUE_FILL if is_overdue else None
-        ws.append(
-            [
-                _styled(
-                    ws,
-                    value,
-                    number_format=formats.get(idx),
-                    fill=fill,
-                    font=overdue_font if is_overdue and idx == 1 else None,
-                )
-                for idx, value in enumerate(values, start=1)
-            ]
-        )
-    return int(overdue.sum())
-
-
-def _print_layout(ws, *, header_row: bool) -> None:
-    """Printed landscape, scaled to one page wide (as many pages long as it takes), the
-    header row repeated at the top of every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # 0: no limit on the number of pages down
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if header_row:
-        ws.print_title_rows = "1:1"
 
 
 def _summary_grid(summary: pd.DataFrame) -> tuple[list[str], list[list]]:
@@ -481,89 +690,33 @@ def _summary_grid(summary: pd.DataFrame) -> tuple[list[str], list[list]]:
     return buckets, rows
 
 
-def _write_summary(wb: Workbook, summary: pd.DataFrame, currency: str) -> None:
+def _write_summary(
+    wb: xlsxwriter.Workbook, formats: _Formats, summary: pd.DataFrame, currency: str
+) -> None:
     """The aging summary sheet: segments down, aging buckets across, totals right and below.
     No autofilter: sorting would move the total row in among the segments."""
-    ws = wb.create_sheet(SUMMARY_SHEET)
+    ws = wb.add_worksheet(SUMMARY_SHEET)
     buckets, rows = _summary_grid(summary)
     headers = ["Segment", *(f"{b} ({currency})" for b in buckets), f"Total ({currency})"]
     headers.append("Open invoices")
     money = money_format(currency)
-    formats = {idx: money for idx in range(2, len(headers))} | {len(headers): INTEGER_FORMAT}
-    _fit_widths(ws, headers, formats, rows)
-    ws.freeze_panes = "B2"
+    number_formats = [None] + [money] * (len(headers) - 2) + [INTEGER_FORMAT]
+    ws.freeze_panes(1, 1)
     _print_layout(ws, header_row=True)
-    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL) for h in headers])
+    _write_header(ws, formats, headers)
+    widths = _Widths(headers, number_formats)
     for number, values in enumerate(rows, start=1):
-        font = HEADER_FONT if number == len(rows) else None  # the all-segments row
-        ws.append(
-            [
-                _styled(ws, value, number_format=formats.get(idx), font=font)
-                for idx, value in enumerate(values, start=1)
-            ]
-        )
-
-
-def _is_formula_like(value: Any) -> bool:
-    """Text openpyxl or a spreadsheet would not keep as text: a formula, an error code."""
-    return isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value in ERROR_CODES)
-
-
-def _styled(ws, value: Any, *, number_format=None, fill=None, font=None, alignment=None):
-    """A cell of a write-only sheet with its style (a plain value when it has none)."""
-    formula_like = _is_formula_like(value)
-    if (
-        number_format is None
-        and fill is None
-        and font is None
-        and alignment is None
-        and not formula_like
-    ):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    if formula_like:
-        # openpyxl makes every string starting with "=" a formula: write it as a string, and
-        # quote-prefixed so Excel keeps it text when someone edits the cell too.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format is not None:
-        cell.number_format = number_format
-    if fill is not None:
-        cell.fill = fill
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
-
-
-def _fit_widths(ws, headers: list[str], formats: dict[int, str], rows: list[list]) -> None:
-    """Width of each column from its longest header or value (the first 2,000 rows), plus
-    room for the autofilter arrow and the currency suffix of money cells."""
-    sample = rows[:2000]
-    for idx, header in enumerate(headers, start=1):
-        longest = len(header) + 3  # the filter arrow
-        for row in sample:
-            value = row[idx - 1]
-            if value is None:
-                continue
-            if isinstance(value, float):
-                text = f"{value:,.2f}"
-            elif isinstance(value, int):
-                text = f"{value:,}"
-            elif isinstance(value, dt.date):
-                text = "2000-01-01"
-            else:
-                text = str(value)
-            extra = 5 if formats.get(idx, "").endswith('"') else 0
-            longest = max(longest, len(text) + extra)
-        ws.column_dimensions[get_column_letter(idx)].width = max(
-            MIN_WIDTH, min(MAX_WIDTH, longest + 1)
-        )
+        bold = number == len(rows)  # the all-segments row
+        for col, value in enumerate(values):
+            fmt = formats.get(num_format=number_formats[col], bold=bold)
+            _write_value(ws, formats, number, col, value, fmt)
+        widths.add(values)
+    widths.apply(ws)
 
 
 def _write_about(
-    wb: Workbook,
+    wb: xlsxwriter.Workbook,
+    formats: _Formats,
     as_of_date: dt.date,
     currency: str,
     aging_rows: int,
@@ -573,7 +726,7 @@ def _write_about(
     window: int,
     with_summary: bool,
 ) -> None:
-    ws = wb.create_sheet(ABOUT_SHEET)
+    ws = wb.add_worksheet(ABOUT_SHEET)
     _print_layout(ws, header_row=False)
     summary = (
         SUMMARY_SHEET,
@@ -618,46 +771,69 @@ def _write_about(
             + "rpt_invoice_aging and rpt_payment_delay_by_customer.",
         ),
     ]
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 100
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
     money = money_format(currency)
     for number, (label, value) in enumerate(rows, start=1):
-        value_format = DATE_FORMAT if number == 2 else money if number in (5, 6) else None
-        ws.append(
-            [
-                _styled(ws, label, font=Font(bold=True, size=13) if number == 1 else HEADER_FONT),
-                _styled(
-                    ws,
-                    value,
-                    number_format=value_format,
-                    alignment=Alignment(wrap_text=True, vertical="top") if number >= 9 else None,
-                ),
-            ]
+        label_format = formats.get(bold=True, size=13 if number == 1 else None)
+        value_format = formats.get(
+            num_format=DATE_FORMAT if number == 2 else money if number in (5, 6) else None,
+            wrap=number >= 9,
+            valign="top" if number >= 9 else None,
         )
+        _write_value(ws, formats, number - 1, 0, label, label_format)
+        _write_value(ws, formats, number - 1, 1, value, value_format)
 
 
-def _neutralised(series: pd.Series) -> pd.Series:
-    """A text column with every cell a spreadsheet would evaluate prefixed with a single quote
-    (OWASP's advice against CSV injection). Non-text cells (numbers, dates, nulls) as they are."""
-    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "mixed", "mixed-integer"):
-        return series
-    is_text = series.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
-    text = series.where(is_text, "").astype(str)
-    risky = is_text & text.str.startswith(FORMULA_PREFIXES).to_numpy(dtype=bool)
-    return series.mask(risky, "'" + text)
+# --- the CSVs -------------------------------------------------------------------------------
 
 
-def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The mart as is, text cells neutralised against formula injection, dates written as
-    YYYY-MM-DD (not as midnight timestamps)."""
-    out = frame.copy()
-    for col in out.columns:
-        out[col] = _neutralised(out[col])
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            series = out[col]
-            if (series.dropna() == series.dropna().dt.normalize()).all():
-                out[col] = series.dt.strftime("%Y-%m-%d")
-    return out
+def _csv_columns(
+    con: duckdb.DuckDBPyConnection, relation: str, column_types: dict[str, str]
+) -> list[str]:
+    """The mart's columns as the CSV shows them: text that a spreadsheet would evaluate
+    prefixed with a single quote (OWASP's advice against CSV injection), timestamps that are
+    all midnight as dates (YYYY-MM-DD, not midnight timestamps), decimals as numbers; the
+    rest as is."""
+    timestamps = [
+        c for c, t in column_types.items() if t.startswith("TIMESTAMP") and "TIME ZONE" not in t
+    ]
+    midnight: dict[str, bool] = {}
+    if timestamps:
+        checks = ", ".join(
+            f"coalesce(bool_and({_ident(c)} = date_trunc('day', {_ident(c)})), true)"
+            for c in timestamps
+        )
+        flags = con.execute(f"select {checks} from {_ident(relation)}").fetchone()
+        midnight = dict(zip(timestamps, flags, strict=True))
+    risky = ", ".join(f"chr({ord(p)})" for p in FORMULA_PREFIXES)
+    columns = []
+    for column, column_type in column_types.items():
+        name = _ident(column)
+        if column_type == "VARCHAR":
+            columns.append(
+                f"case when substring({name}, 1, 1) in ({risky}) then '''' || {name}"
+                f" else {name} end as {name}"
+            )
+        elif midnight.get(column):
+            columns.append(f"cast({name} as date) as {name}")
+        else:
+            columns.append(_as_read(column, column_type))
+    return columns
+
+
+def _write_csv(
+    con: duckdb.DuckDBPyConnection, relation: str, column_types: dict[str, str], path: str
+) -> None:
+    """The mart as is, in its own row order, one batch at a time. RFC 4180's CRLF: the csv
+    writer then also quotes a field holding a bare carriage return, which readers would
+    otherwise take for the end of the row."""
+    columns = ", ".join(_csv_columns(con, relation, column_types))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(column_types)
+        for batch in _batches(con, f"select {columns} from {_ident(relation)}"):
+            writer.writerows(batch)
 
 
 def _umask() -> int:
