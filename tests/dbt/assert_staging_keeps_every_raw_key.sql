@@ -35,14 +35,14 @@ merged as (
         'customers' as source_name,
         count(distinct trim(customers.customer_id)) as merged_keys
     from {{ source('crm', 'customers') }} as customers
-    inner join {{ ref('int_identity_resolution') }} as identity
+    inner join {{ ref('int_identity_resolution') }} as resolved
         on
             {{ pulse_identity_attribute('customers._extra', 'profile') }}
-            = identity.source_system
-            and trim(customers.customer_id) = identity.external_id
+            = resolved.source_system
+            and trim(customers.customer_id) = resolved.external_id
     where
-        identity.is_matched
-        and not (identity.is_master and identity.customer_id = identity.external_id)
+        resolved.is_matched
+        and not (resolved.is_master and resolved.customer_id = resolved.external_id)
 ),
 
 counts as (

@@ -23,7 +23,7 @@ records as (
 ),
 
 free_mail as (
-    select distinct lower(trim(domain)) as domain
+    select distinct lower(trim(domain)) as mail_domain
     from {{ ref('free_mail_domains') }}
 ),
 
@@ -39,7 +39,8 @@ identity_map as (
 ),
 
 master_records as (
-    select * from records where is_master
+    select * from records
+    where is_master
 ),
 
 -- The latest version of each master record (a later CRM export restates the domain).
@@ -53,19 +54,19 @@ masters as (
 
 master_domains as (
     select
-        masters.company_domain as domain,
+        masters.company_domain,
         min(masters.external_id) as customer_id,
         count(distinct masters.external_id) as customers
     from masters
     where
         masters.company_domain is not null
-        and masters.company_domain not in (select free_mail.domain from free_mail)
+        and masters.company_domain not in (select free_mail.mail_domain from free_mail)
     group by masters.company_domain
 ),
 
 master_names as (
     select
-        masters.organisation_name as organisation_name,
+        masters.organisation_name,
         min(masters.external_id) as customer_id,
         count(distinct masters.external_id) as customers
     from masters
@@ -89,7 +90,7 @@ addresses as (
         records.external_id,
         records.email_hash,
         records.email_domain,
-        records.email_domain in (select free_mail.domain from free_mail) as is_free_mail
+        records.email_domain in (select free_mail.mail_domain from free_mail) as is_free_mail
     from records
     where records.email_hash is not null
 ),
@@ -148,14 +149,14 @@ evidence_domains as (
     select distinct
         addresses.source_system,
         addresses.external_id,
-        addresses.email_domain as domain
+        addresses.email_domain as evidence_domain
     from addresses
     where addresses.email_domain is not null and not addresses.is_free_mail
     union
     select distinct
         records.source_system,
         records.external_id,
-        records.company_domain as domain
+        records.company_domain as evidence_domain
     from records
     where not records.is_master and records.company_domain is not null
 ),
@@ -168,7 +169,8 @@ by_domain as (
         count(distinct master_domains.customer_id) as customers,
         max(master_domains.customers) as customers_per_domain
     from evidence_domains
-    inner join master_domains on evidence_domains.domain = master_domains.domain
+    inner join master_domains
+        on evidence_domains.evidence_domain = master_domains.company_domain
     group by evidence_domains.source_system, evidence_domains.external_id
 ),
 

@@ -15,7 +15,7 @@ records as (
 ),
 
 free_mail as (
-    select distinct lower(trim(domain)) as domain
+    select distinct lower(trim(domain)) as mail_domain
     from {{ ref('free_mail_domains') }}
 ),
 
@@ -44,7 +44,7 @@ company_domains as (
     from unmatched_records
     where
         unmatched_records.email_domain is not null
-        and unmatched_records.email_domain not in (select free_mail.domain from free_mail)
+        and unmatched_records.email_domain not in (select free_mail.mail_domain from free_mail)
 ),
 
 domain_lists as (

@@ -30,7 +30,7 @@ deduped as (
 
 final as (
     select
-        coalesce(identity.customer_id, deduped.customer_id) as customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.company_name,
         deduped.email,
         deduped.segment,
@@ -41,17 +41,17 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
-    left join {{ ref('int_identity_resolution') }} as identity
+    left join {{ ref('int_identity_resolution') }} as resolved
         on
-            deduped.identity_system = identity.source_system
-            and deduped.customer_id = identity.external_id
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
     -- Another system's customer record (a Stripe customer) that matched a CRM customer is
     -- that customer, whose own record carries the attributes; so is a CRM record the
     -- identity map merges into another. Unmatched ones stay, under their own key.
     where
-        identity.source_system is null
-        or not identity.is_matched
-        or (identity.is_master and identity.customer_id = deduped.customer_id)
+        resolved.source_system is null
+        or not resolved.is_matched
+        or (resolved.is_master and resolved.customer_id = deduped.customer_id)
 )
 
 select * from final

@@ -2,30 +2,54 @@
 -- dataset has an identity block (the loader's _pulse_identity object in _extra). Every loaded
 -- version counts as evidence; int_identity_resolution keeps the latest version of a master
 -- record. No e-mail address is here: the loader keeps only its domain and hash.
-{%- set identity_sources = [
-    ('crm', 'customers'),
-    ('billing', 'invoices'),
-    ('billing', 'subscriptions'),
-    ('support', 'support_tickets'),
-    ('survey', 'survey_responses'),
-] %}
 
 with
 
 raw_rows as (
-    {%- for system, table in identity_sources %}
     select
-        '{{ table }}' as source_name,
+        'customers' as source_name,
         trim(customer_id) as external_id,
         _extra,
         _file_id,
         _row_number
-    from {{ source(system, table) }}
+    from {{ source('crm', 'customers') }}
     where _extra is not null
-    {%- if not loop.last %}
     union all
-    {%- endif %}
-    {%- endfor %}
+    select
+        'invoices' as source_name,
+        trim(customer_id) as external_id,
+        _extra,
+        _file_id,
+        _row_number
+    from {{ source('billing', 'invoices') }}
+    where _extra is not null
+    union all
+    select
+        'subscriptions' as source_name,
+        trim(customer_id) as external_id,
+        _extra,
+        _file_id,
+        _row_number
+    from {{ source('billing', 'subscriptions') }}
+    where _extra is not null
+    union all
+    select
+        'support_tickets' as source_name,
+        trim(customer_id) as external_id,
+        _extra,
+        _file_id,
+        _row_number
+    from {{ source('support', 'support_tickets') }}
+    where _extra is not null
+    union all
+    select
+        'survey_responses' as source_name,
+        trim(customer_id) as external_id,
+        _extra,
+        _file_id,
+        _row_number
+    from {{ source('survey', 'survey_responses') }}
+    where _extra is not null
 ),
 
 attributes as (
@@ -35,7 +59,9 @@ attributes as (
         {{ pulse_identity_attribute('raw_rows._extra', 'dataset') }} as dataset,
         raw_rows.external_id,
         {{ pulse_identity_attribute('raw_rows._extra', 'key') }} as key_kind,
-        {{ pulse_identity_attribute('raw_rows._extra', 'master') }} = 'true' as is_master,
+        coalesce(
+            {{ pulse_identity_attribute('raw_rows._extra', 'master') }} = 'true', false
+        ) as is_master,
         {{ pulse_identity_attribute('raw_rows._extra', 'email_domain') }} as email_domain,
         {{ pulse_identity_attribute('raw_rows._extra', 'email_hash') }} as email_hash,
         {{ pulse_identity_attribute('raw_rows._extra', 'domain') }} as company_domain,

@@ -30,7 +30,7 @@ deduped as (
 final as (
     select
         deduped.ticket_id,
-        coalesce(identity.customer_id, deduped.customer_id) as customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.created_at,
         deduped.resolved_at,
         deduped.category,
@@ -39,10 +39,10 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
-    left join {{ ref('int_identity_resolution') }} as identity
+    left join {{ ref('int_identity_resolution') }} as resolved
         on
-            deduped.identity_system = identity.source_system
-            and deduped.customer_id = identity.external_id
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final

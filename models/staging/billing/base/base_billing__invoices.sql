@@ -30,7 +30,7 @@ deduped as (
 final as (
     select
         deduped.invoice_id,
-        coalesce(identity.customer_id, deduped.customer_id) as customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.issued_at,
         deduped.due_at,
         deduped.amount_local,
@@ -40,10 +40,10 @@ final as (
         deduped._row_number as source_row_number,
         deduped._loaded_at as source_loaded_at
     from deduped
-    left join {{ ref('int_identity_resolution') }} as identity
+    left join {{ ref('int_identity_resolution') }} as resolved
         on
-            deduped.identity_system = identity.source_system
-            and deduped.customer_id = identity.external_id
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final
