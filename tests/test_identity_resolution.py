@@ -380,3 +380,18 @@ def test_a_broken_identity_block_is_refused_naming_the_key(tmp_path, identity, m
     )
     with pytest.raises(ProfileError, match=message.replace("(", r"\(")):
         load_profile(path)
+
+
+def test_an_identity_block_on_a_source_that_is_not_resolved_is_refused(tmp_path):
+    from orchestration.ingest.profiles import ProfileError, load_profile
+
+    path = tmp_path / "acme.yml"
+    path.write_text(
+        "profile: acme\ndatasets:\n  d:\n    source: usage_events\n    columns:\n"
+        "      event_id: '\"Id\"'\n      customer_id: '\"Org\"'\n"
+        "      event_type: '\"Type\"'\n      occurred_at: '\"At\"'\n"
+        "    identity: {email: '\"E\"'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError, match="key datasets.d.identity: customers are resolved"):
+        load_profile(path)

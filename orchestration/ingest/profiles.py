@@ -44,6 +44,9 @@ _IDENTITY_KEYS = {"master", "key", "email", "domain", "name"}
 # (pseudonymised when it matches no customer: a name is not for marts), or the CRM master's
 # own customer_id (a hidden survey field carrying it).
 IDENTITY_KEY_KINDS = ("id", "name", "crm_id")
+# The contract sources whose customer_id dbt resolves (models/staging/identity/
+# stg_identity__records.sql reads these raw tables).
+IDENTITY_SOURCES = ("customers", "invoices", "subscriptions", "support_tickets", "survey_responses")
 # A file column referenced in an expression: a double-quoted identifier.
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")*)"')
 
@@ -172,8 +175,11 @@ def _identity(raw, source: Source, where: str, key: str) -> Identity | None:
         if expr is not None and (not isinstance(expr, str) or not expr.strip()):
             raise ProfileError(f"{where}: key {key}.{part}: expected an SQL expression")
         exprs[part] = expr
-    if "customer_id" not in source.column_names:
-        raise ProfileError(f"{where}: key {key}: the source {source.name} has no customer_id")
+    if source.name not in IDENTITY_SOURCES:
+        raise ProfileError(
+            f"{where}: key {key}: customers are resolved for the sources"
+            f" {', '.join(IDENTITY_SOURCES)}, not {source.name}"
+        )
     return Identity(master, kind, **exprs)
 
 

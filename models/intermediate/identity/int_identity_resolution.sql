@@ -84,14 +84,17 @@ keys as (
     group by records.source_system, records.external_id
 ),
 
+-- (A join, not `in (subquery)` in the select list: Spark allows predicate subqueries only
+-- in filters.)
 addresses as (
     select distinct
         records.source_system,
         records.external_id,
         records.email_hash,
         records.email_domain,
-        records.email_domain in (select free_mail.mail_domain from free_mail) as is_free_mail
+        free_mail.mail_domain is not null as is_free_mail
     from records
+    left join free_mail on records.email_domain = free_mail.mail_domain
     where records.email_hash is not null
 ),
 
