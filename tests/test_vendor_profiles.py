@@ -367,10 +367,15 @@ def test_hubspot_companies_segment_and_channel(hubspot):
 
 
 def test_hubspot_domain_kept_for_identity_resolution(hubspot):
+    # The profile's identity block: the companies are the customer master, with their domain
+    # and normalised name for the other systems' rows to match (test_identity_resolution.py).
     extra = dict(
         query(hubspot, "select customer_id, _extra from raw.customers order by customer_id")
     )
-    assert json.loads(extra["18533216003"])["Company Domain Name"] == "globex.example.org"
+    identity = json.loads(extra["18533216003"])["_pulse_identity"]
+    assert identity["master"] is True
+    assert identity["domain"] == "globex.example.org"
+    assert identity["name"] == "globex example, inc."
 
 
 # --- Google Ads and Meta Ads: marketing spend -------------------------------------------------

@@ -246,7 +246,11 @@ def _load_checked_rows(
 ) -> tuple[int, int, int]:
     """Check _landing's rows; load the good ones into raw, quarantine the others. `extra`
     says, per file column, whether it goes to _extra (not mapped onto the contract)."""
-    column = [f"_c{i}" for i in range(len(names))]
+    # The identity object is JSON already: nested as an object, not quoted as a string.
+    column = [
+        f"_c{i}::json" if n == IDENTITY_FIELD and i == len(names) - 1 else f"_c{i}"
+        for i, n in enumerate(names)
+    ]
     extra_json = _json_object(
         [(n, col) for n, col, e in zip(names, column, extra, strict=True) if e]
     )
@@ -498,6 +502,47 @@ def _profile_column(dataset: Dataset, name: str) -> str | None:
     return f"case lower({expr}) {cases} else {expr} end"
 
 
+# The _extra key holding what a profile's `identity` block says about a row (docs/profiles.md,
+# "One customer across systems"); dbt's identity resolution reads it (macros/identity.sql).
+IDENTITY_FIELD = "_pulse_identity"
+
+
+def _identity_json(dataset: Dataset) -> str | None:
+    """SQL over _file for a row's identity object, or None when the dataset has no identity
+    block. An e-mail address is reduced here to its domain and the md5 of the lower-cased,
+    trimmed address (what dbt's hash macro gives for the identity map's addresses), so the
+    address itself is never stored; a company domain loses any scheme, `www.` and path; a
+    name is lower-cased with its spaces collapsed. The profile, dataset, key kind and master
+    flag travel with the row."""
+    ident = dataset.identity
+    if ident is None:
+        return None
+
+    def text(expr: str) -> str:
+        return f"nullif(lower(trim(({expr})::varchar)), '')"
+
+    parts = [
+        ("profile", v._lit(dataset.profile)),
+        ("dataset", v._lit(dataset.name)),
+        ("key", v._lit(ident.key)),
+        ("master", "true" if ident.master else "false"),
+    ]
+    if ident.email is not None:
+        email = text(ident.email)
+        parts += [
+            ("email_domain", rf"nullif(regexp_extract({email}, '@([^@\s]+)$', 1), '')"),
+            ("email_hash", f"md5({email})"),
+        ]
+    if ident.domain is not None:
+        bare = rf"regexp_replace({text(ident.domain)}, '^[a-z][a-z0-9+.-]*://', '')"
+        host = rf"regexp_replace({bare}, '^www\.|[/:?#].*$', '', 'g')"
+        parts.append(("domain", f"nullif({host}, '')"))
+    if ident.name is not None:
+        spaced = rf"regexp_replace({text(ident.name)}, '\s+', ' ', 'g')"
+        parts.append(("name", f"nullif({spaced}, '')"))
+    return "json_object(" + ", ".join(f"{v._lit(k)}, {e}" for k, e in parts) + ")::varchar"
+
+
 def _file_columns_check(dataset: Dataset, names: list[str], rows: int) -> None:
     lowered = [n.strip().lower() for n in names]
     if len(set(lowered)) < len(lowered):
@@ -531,10 +576,13 @@ def _stage_profile(
     exprs = {c.name: _profile_column(dataset, c.name) for c in source.columns}
     mapped = ", ".join(f"{e} as {v._q(n)}" for n, e in exprs.items() if e is not None)
     exclude = f"coalesce(({dataset.exclude_when}), false)" if dataset.exclude_when else "false"
+    identity = _identity_json(dataset)
+    exprs_identity = f", {identity} as __pulse_identity" if identity else ""
     try:
         con.execute(
             f"""create or replace temp table _mapped as
-            select __pulse_rn, {exclude} as __pulse_excluded, {mapped} from _file"""
+            select __pulse_rn, {exclude} as __pulse_excluded, {mapped}{exprs_identity}
+            from _file"""
         )
     except duckdb.Error as exc:
         if is_transient(exc):
@@ -547,6 +595,8 @@ def _stage_profile(
         for c in source.columns
     )
     files = "".join(f", r._c{i}" for i in range(len(names)))
+    if identity:
+        files += f", m.__pulse_identity as _c{len(names)}"
     con.execute(
         f"""create or replace temp table _landing as
         select r._rn, {contract}{files}
@@ -555,7 +605,10 @@ def _stage_profile(
     )
     excluded = rows - con.execute("select count(*) from _landing").fetchone()[0]
     used = dataset.referenced_columns()
-    return names, [n.strip().lower() not in used for n in names], excluded
+    extra = [n.strip().lower() not in used for n in names]
+    if identity:
+        return [*names, IDENTITY_FIELD], [*extra, True], excluded
+    return names, extra, excluded
 
 
 def _expression_error(con: duckdb.DuckDBPyConnection, dataset: Dataset, exprs: dict) -> str:
@@ -564,6 +617,10 @@ def _expression_error(con: duckdb.DuckDBPyConnection, dataset: Dataset, exprs: d
     trials = [(f"{dataset.name}.columns.{n}", e) for n, e in exprs.items() if e is not None]
     if dataset.exclude_when:
         trials.append((f"{dataset.name}.exclude_when", dataset.exclude_when))
+    if dataset.identity:
+        trials += [
+            (f"{dataset.name}.identity.{n}", e) for n, e in dataset.identity.expressions().items()
+        ]
     for key, expr in trials:
         try:
             con.execute(f"select ({expr}) from _file limit 0")

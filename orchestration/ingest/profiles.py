@@ -37,13 +37,40 @@ _DATASET_KEYS = {
     "value_maps",
     "constants",
     "exclude_when",
+    "identity",
 }
+_IDENTITY_KEYS = {"master", "key", "email", "domain", "name"}
+# What a dataset's customer_id holds: the vendor's own account key, an organisation's name
+# (pseudonymised when it matches no customer: a name is not for marts), or the CRM master's
+# own customer_id (a hidden survey field carrying it).
+IDENTITY_KEY_KINDS = ("id", "name", "crm_id")
+# The contract sources whose customer_id dbt resolves (models/staging/identity/
+# stg_identity__records.sql reads these raw tables).
+IDENTITY_SOURCES = ("customers", "invoices", "subscriptions", "support_tickets", "survey_responses")
 # A file column referenced in an expression: a double-quoted identifier.
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")*)"')
 
 
 class ProfileError(ValueError):
     """A profile that cannot be used; the message names the profile file and the key."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a dataset's rows say which customer they belong to (docs/profiles.md, "One customer
+    across systems"): SQL expressions over the file's columns for a contact e-mail address,
+    a company domain and an organisation name, what its customer_id holds (`key`), and
+    whether its rows are the customer master (the CRM) that the others resolve to."""
+
+    master: bool
+    key: str
+    email: str | None
+    domain: str | None
+    name: str | None
+
+    def expressions(self) -> dict[str, str]:
+        parts = {"email": self.email, "domain": self.domain, "name": self.name}
+        return {k: e for k, e in parts.items() if e is not None}
 
 
 @dataclass(frozen=True)
@@ -57,10 +84,14 @@ class Dataset:
     constants: dict[str, str]
     exclude_when: str | None
     where: str  # the profile file and dataset, for messages
+    identity: Identity | None = None
 
     def referenced_columns(self) -> set[str]:
-        """The file columns the mapping names (lower-cased): the others go to _extra."""
-        texts = [*self.columns.values(), self.exclude_when or ""]
+        """The file columns the mapping names (lower-cased): the others go to _extra. The
+        identity expressions count: an e-mail column they read is reduced to its domain and
+        hash and is not kept as written."""
+        identity = self.identity.expressions() if self.identity else {}
+        texts = [*self.columns.values(), self.exclude_when or "", *identity.values()]
         return {
             m.group(1).replace('""', '"').strip().lower()
             for t in texts
@@ -115,6 +146,43 @@ def _contract_keys(mapping: dict, source: Source, where: str, key: str) -> None:
             )
 
 
+def _identity(raw, source: Source, where: str, key: str) -> Identity | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where}: key {key}: expected a mapping")
+    unknown = sorted(str(k) for k in raw if k not in _IDENTITY_KEYS)
+    if unknown:
+        raise ProfileError(
+            f"{where}: key {key}.{unknown[0]}: unknown key"
+            f" (expected one of {', '.join(sorted(_IDENTITY_KEYS))})"
+        )
+    master = raw.get("master", False)
+    if not isinstance(master, bool):
+        raise ProfileError(f"{where}: key {key}.master: expected true or false")
+    if master and source.name != "customers":
+        raise ProfileError(
+            f"{where}: key {key}.master: only a dataset feeding customers can be the master"
+        )
+    kind = raw.get("key", "id")
+    if kind not in IDENTITY_KEY_KINDS:
+        raise ProfileError(
+            f"{where}: key {key}.key: expected one of {', '.join(IDENTITY_KEY_KINDS)}"
+        )
+    exprs = {}
+    for part in ("email", "domain", "name"):
+        expr = raw.get(part)
+        if expr is not None and (not isinstance(expr, str) or not expr.strip()):
+            raise ProfileError(f"{where}: key {key}.{part}: expected an SQL expression")
+        exprs[part] = expr
+    if source.name not in IDENTITY_SOURCES:
+        raise ProfileError(
+            f"{where}: key {key}: customers are resolved for the sources"
+            f" {', '.join(IDENTITY_SOURCES)}, not {source.name}"
+        )
+    return Identity(master, kind, **exprs)
+
+
 def _dataset(profile: str, name: str, raw, where: str) -> Dataset:
     key = f"datasets.{name}"
     if not _NAME.match(str(name)):
@@ -158,8 +226,18 @@ def _dataset(profile: str, name: str, raw, where: str) -> Dataset:
     exclude = raw.get("exclude_when")
     if exclude is not None and (not isinstance(exclude, str) or not exclude.strip()):
         raise ProfileError(f"{where}: key {key}.exclude_when: expected an SQL condition")
+    identity = _identity(raw.get("identity"), source, where, f"{key}.identity")
     return Dataset(
-        profile, str(name), source, reader, columns, value_maps, constants, exclude, where
+        profile,
+        str(name),
+        source,
+        reader,
+        columns,
+        value_maps,
+        constants,
+        exclude,
+        where,
+        identity,
     )
 
 

@@ -1,6 +1,8 @@
 -- Nothing lost between raw and staging: every distinct primary key of a raw table is either
 -- one row of its staging model (raw keeps every delivered version; staging the latest) or
--- held back by staging with a reason (int_held_back_rows, listed in rpt_quarantine).
+-- held back by staging with a reason (int_held_back_rows, listed in rpt_quarantine), or, for
+-- customers, another system's customer record that identity resolution merged into the CRM
+-- customer it matched (int_identity_resolution: that customer's own row stands for it).
 -- Returns one row per source whose counts differ.
 {% set checks = [
     ('customers', 'customer_id', 'stg_crm__customers'),
@@ -26,6 +28,21 @@ held_back as (
         count(*) as held_back_rows
     from {{ ref('int_held_back_rows') }}
     group by source_name
+),
+
+merged as (
+    select
+        'customers' as source_name,
+        count(distinct trim(customers.customer_id)) as merged_keys
+    from {{ source('crm', 'customers') }} as customers
+    inner join {{ ref('int_identity_resolution') }} as resolved
+        on
+            {{ pulse_identity_attribute('customers._extra', 'profile') }}
+            = resolved.source_system
+            and trim(customers.customer_id) = resolved.external_id
+    where
+        resolved.is_matched
+        and not (resolved.is_master and resolved.customer_id = resolved.external_id)
 ),
 
 counts as (
@@ -73,7 +90,13 @@ select
     counts.source_table,
     counts.raw_distinct_keys,
     counts.staging_rows,
-    coalesce(held_back.held_back_rows, 0) as held_back_rows
+    coalesce(held_back.held_back_rows, 0) as held_back_rows,
+    coalesce(merged.merged_keys, 0) as merged_keys
 from counts
 left join held_back on counts.source_table = held_back.source_name
-where counts.raw_distinct_keys <> counts.staging_rows + coalesce(held_back.held_back_rows, 0)
+left join merged on counts.source_table = merged.source_name
+where
+    counts.raw_distinct_keys
+    <> counts.staging_rows
+    + coalesce(held_back.held_back_rows, 0)
+    + coalesce(merged.merged_keys, 0)

@@ -1,5 +1,8 @@
 -- One row per customer: the latest version of each customer_id.
 -- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
+-- customer_id: a profiled row's account key resolved to the CRM customer
+-- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- contract landing file keeps its own.
 {{ config(contract={'enforced': true}) }}
 
 with
@@ -7,6 +10,7 @@ with
 cleaned as (
     select
         trim(customer_id) as customer_id,
+        {{ pulse_identity_attribute('_extra', 'profile') }} as identity_system,
         nullif(trim(company_name), '') as company_name,
         nullif(lower(trim(email)), '') as email,
         lower(trim(segment)) as segment,
@@ -26,7 +30,7 @@ deduped as (
 
 final as (
     select
-        deduped.customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.company_name,
         deduped.email,
         deduped.segment,
@@ -37,6 +41,17 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
+    left join {{ ref('int_identity_resolution') }} as resolved
+        on
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
+    -- Another system's customer record (a Stripe customer) that matched a CRM customer is
+    -- that customer, whose own record carries the attributes; so is a CRM record the
+    -- identity map merges into another. Unmatched ones stay, under their own key.
+    where
+        resolved.source_system is null
+        or not resolved.is_matched
+        or (resolved.is_master and resolved.customer_id = deduped.customer_id)
 )
 
 select * from final

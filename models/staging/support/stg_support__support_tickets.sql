@@ -1,5 +1,8 @@
 -- One row per support ticket: the latest version of each ticket_id.
 -- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
+-- customer_id: a profiled row's account key resolved to the CRM customer
+-- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- contract landing file keeps its own.
 {{ config(contract={'enforced': true}) }}
 
 with
@@ -8,6 +11,7 @@ cleaned as (
     select
         trim(ticket_id) as ticket_id,
         trim(customer_id) as customer_id,
+        {{ pulse_identity_attribute('_extra', 'profile') }} as identity_system,
         created_at,
         resolved_at,
         lower(trim(category)) as category,
@@ -26,7 +30,7 @@ deduped as (
 final as (
     select
         deduped.ticket_id,
-        deduped.customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.created_at,
         deduped.resolved_at,
         deduped.category,
@@ -35,6 +39,10 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
+    left join {{ ref('int_identity_resolution') }} as resolved
+        on
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final

@@ -1,5 +1,8 @@
 -- One row per survey response: the latest exported version of each response_id.
 -- An empty scale_max takes the survey type's default (var survey_default_scale_max).
+-- customer_id: a profiled row's account key resolved to the CRM customer
+-- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- contract landing file keeps its own.
 {{ config(contract={'enforced': true}) }}
 
 with
@@ -8,6 +11,7 @@ cleaned as (
     select
         trim(response_id) as response_id,
         trim(customer_id) as customer_id,
+        {{ pulse_identity_attribute('_extra', 'profile') }} as identity_system,
         lower(trim(survey_type)) as survey_type,
         score,
         scale_max,
@@ -28,7 +32,7 @@ deduped as (
 final as (
     select
         deduped.response_id,
-        deduped.customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.survey_type,
         deduped.score,
         coalesce(
@@ -43,6 +47,10 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
+    left join {{ ref('int_identity_resolution') }} as resolved
+        on
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final

@@ -1,12 +1,16 @@
 -- One row per invoice_id: its latest version (the newest updated_at, else the file loaded
 -- last; macros/dedupe_latest.sql), cleaned, in ANY currency. stg_billing__invoices keeps the
 -- versions in a known currency; int_held_back_rows lists the others (unknown_currency).
+-- customer_id: a profiled row's account key resolved to the CRM customer
+-- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- contract landing file keeps its own.
 with
 
 cleaned as (
     select
         trim(invoice_id) as invoice_id,
         trim(customer_id) as customer_id,
+        {{ pulse_identity_attribute('_extra', 'profile') }} as identity_system,
         issued_at,
         due_at,
         amount as amount_local,
@@ -26,7 +30,7 @@ deduped as (
 final as (
     select
         deduped.invoice_id,
-        deduped.customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.issued_at,
         deduped.due_at,
         deduped.amount_local,
@@ -36,6 +40,10 @@ final as (
         deduped._row_number as source_row_number,
         deduped._loaded_at as source_loaded_at
     from deduped
+    left join {{ ref('int_identity_resolution') }} as resolved
+        on
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final

@@ -1,12 +1,16 @@
 -- One row per subscription_id: its latest version (the newest updated_at, else the file
 -- loaded last; macros/dedupe_latest.sql), cleaned, in ANY currency. stg_billing__subscriptions
 -- keeps the versions in a known currency; int_held_back_rows lists the others.
+-- customer_id: a profiled row's account key resolved to the CRM customer
+-- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- contract landing file keeps its own.
 with
 
 cleaned as (
     select
         trim(subscription_id) as subscription_id,
         trim(customer_id) as customer_id,
+        {{ pulse_identity_attribute('_extra', 'profile') }} as identity_system,
         nullif(trim(plan), '') as plan,
         mrr as mrr_local,
         {{ clean_currency('currency') }} as currency,
@@ -26,7 +30,7 @@ deduped as (
 final as (
     select
         deduped.subscription_id,
-        deduped.customer_id,
+        coalesce(resolved.customer_id, deduped.customer_id) as customer_id,
         deduped.plan,
         deduped.mrr_local,
         deduped.currency,
@@ -36,6 +40,10 @@ final as (
         deduped._row_number as source_row_number,
         deduped._loaded_at as source_loaded_at
     from deduped
+    left join {{ ref('int_identity_resolution') }} as resolved
+        on
+            deduped.identity_system = resolved.source_system
+            and deduped.customer_id = resolved.external_id
 )
 
 select * from final
