@@ -134,7 +134,8 @@ def test_the_unparseable_payment_is_quarantined_naming_the_file_and_column(built
     # Every column as text (the same check on pulse_meta.quarantine finds the address).
     sql = "select count(*) from rpt_quarantine as q where cast(q as varchar) like '%@%'"
     assert query(built, sql) == [(0,)]
-    # The file ledger names the profile the file was read with.
+    # The quarantine row names the profile the file was read with, beside the column.
+    assert query(built, "select profile_name from rpt_quarantine") == [("stripe",)]
     assert query(
         built,
         "select profile_name from rpt_load_files where file_path = ?",

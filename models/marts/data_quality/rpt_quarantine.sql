@@ -3,7 +3,16 @@
 --   rows the loader refused (pulse_meta.quarantine: broke the landing contract), and
 --   rows loaded into raw that staging holds back (int_held_back_rows, e.g. unknown_currency);
 --   these are never resolved: they leave the list by themselves once their cause is fixed.
+-- profile_name (from the file's ledger entry) names the vendor profile a row was read with,
+-- beside the contract column its reasons name.
 with
+
+ledger as (
+    select
+        file_id,
+        profile_name
+    from {{ ref('stg_pulse_meta__load_ledger') }}
+),
 
 loader_quarantine as (
     select
@@ -35,10 +44,27 @@ held_back as (
     from {{ ref('int_held_back_rows') }} as held_back
 ),
 
-final as (
+quarantined as (
     select * from loader_quarantine
     union all
     select * from held_back
+),
+
+final as (
+    select
+        quarantined.source_name,
+        ledger.profile_name,
+        quarantined.file_id,
+        quarantined.file_path,
+        quarantined.row_number,
+        quarantined.primary_key,
+        quarantined.reason_code,
+        quarantined.reasons,
+        quarantined.quarantined_at,
+        quarantined.is_resolved,
+        quarantined.resolved_at
+    from quarantined
+    left join ledger on quarantined.file_id = ledger.file_id
 )
 
 select * from final
