@@ -113,8 +113,13 @@ def test_killed_dbt_build_recovers_on_the_next_run(landing, tmp_path):
     warehouse = tmp_path / "pulse.duckdb"
     ingest(landing, warehouse)
     env = {"PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
+    # run_dbt's target folder: the next run finds the parse state this one saved before it
+    # was killed (same warehouse, same vars) and parses only what changed, not the project
     cmd = dbt_command(
-        "build", target_path=tmp_path / "t", log_path=tmp_path / "l", as_of_date=AS_OF
+        "build",
+        target_path=tmp_path / "dbt_target",
+        log_path=tmp_path / "dbt_logs",
+        as_of_date=AS_OF,
     )
     seen = _kill_after(cmd, " OK created", count=5, env=env)
     assert seen == 5
