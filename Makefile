@@ -76,7 +76,7 @@ lint: install
 
 ## test: lint and the whole test suite
 test: parse lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
 compare-targets: parse

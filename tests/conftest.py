@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -54,32 +55,93 @@ DEMO_SEED = 7
 DEMO_AS_OF = "2026-06-30"
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory):
+def _session_dir(tmp_path_factory) -> Path:
+    """A folder every process of this pytest session sees: under pytest-xdist each worker has
+    its own base temp folder inside one session folder, the parent."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build_demo(root: Path) -> None:
     import datetime as dt
 
     from orchestration.demo_data.generate import generate
     from tests.helpers import ingest, run_dbt
 
-    root = tmp_path_factory.mktemp("demo")
-    landing = root / "landing"
-    manifest = generate(
-        landing, scale=DEMO_SCALE, seed=DEMO_SEED, end_date=dt.date.fromisoformat(DEMO_AS_OF)
+    shutil.rmtree(root, ignore_errors=True)  # what a failed build left behind
+    generate(
+        root / "landing",
+        scale=DEMO_SCALE,
+        seed=DEMO_SEED,
+        end_date=dt.date.fromisoformat(DEMO_AS_OF),
     )
     warehouse = root / "wh" / "pulse.duckdb"
-    ingest(landing, warehouse)
+    ingest(root / "landing", warehouse)
     # a first build: its row-level tests check every day, as the Dagster build asks them to
     # (PULSE_TEST_ALL_DAYS, macros/tests/run_window.sql), not only the last week
     run_dbt(["build"], warehouse, DEMO_AS_OF, extra_env={"PULSE_TEST_ALL_DAYS": "1"})
-    # what the build ran, read before another dbt command on this warehouse overwrites it
-    run_results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    (root / "built").touch()
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The demo warehouse, built once per session whichever worker asks first (a `dbt build`
+    takes minutes; the others wait on the lock), then copied to this worker: a DuckDB file
+    open for writing in one process cannot be opened by another, and tests here open it for
+    writing (publishing attaches the serving file). The landing folder is shared: read only."""
+    from filelock import FileLock
+
+    shared = _session_dir(tmp_path_factory) / "demo_shared"
+    with FileLock(str(shared) + ".lock"):
+        if not (shared / "built").exists():
+            _build_demo(shared)
+    own = tmp_path_factory.mktemp("demo") / "wh"
+    shutil.copytree(shared / "wh", own, ignore=shutil.ignore_patterns("dbt_logs"))
     return {
-        "landing": landing,
-        "warehouse": warehouse,
+        "landing": shared / "landing",
+        "warehouse": own / "pulse.duckdb",
         "as_of": DEMO_AS_OF,
-        "manifest": manifest,
-        "run_results": run_results["results"],
+        "manifest": json.loads((shared / "landing" / "_manifest.json").read_text()),
+        # what the build ran (dbt's run results of that build, copied with its folder)
+        "run_results": json.loads((own / "dbt_target" / "run_results.json").read_text())["results"],
     }
+
+
+# The slowest files first, in the order pytest-xdist hands files to its workers (`make test`:
+# --dist loadfile --no-loadscope-reorder; xdist's default order is by test count, which put
+# the two-test Spark file near the end, alone on one worker). The Spark comparison starts at
+# once on one worker and the other builds the shared demo warehouse (the next file uses it);
+# the small files come last and even out the end. Durations: `make test` prints the slowest.
+SLOW_FILES = (
+    "test_spark_target.py",
+    "test_metrics_independent.py",
+    "test_bench.py",
+    "test_pipeline.py",
+    "test_faults.py",
+    "test_health_incremental.py",
+    "test_unknown_currency.py",
+    "test_health_config.py",
+    "test_fully_loaded_cac.py",
+    "test_staging_incremental.py",
+    "test_vendor_landing_marts.py",
+    "test_identity_resolution.py",
+    "test_run_window.py",
+    "test_latest_version_rule.py",
+    "test_revenue_from_payments.py",
+    "test_backfill.py",
+    "test_finance_marts.py",
+    "test_health_monotonicity.py",
+    "test_health_demo.py",
+    "test_quality_suites.py",
+    "test_profiles.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slowest files first; the others after them in their usual order (the sort is stable,
+    so the tests of a file keep theirs)."""
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def pytest_configure(config):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -14,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.demo_data.generate import generate
 from orchestration.resources import dbt_command
 from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
+from tests.conftest import DEMO_AS_OF
 from tests.helpers import ingest, query, run_dbt
 
-AS_OF = "2026-03-31"
+AS_OF = DEMO_AS_OF  # the demo landing folder's last day
 
 INGEST = textwrap.dedent(
     """
@@ -64,10 +63,10 @@ def _snapshot(warehouse: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("faults")
-    generate(root / "landing", scale=0.05, seed=11, end_date=dt.date.fromisoformat(AS_OF))
-    return root / "landing"
+def landing(demo_build) -> Path:
+    """The session's demo landing folder (242 files): each test loads it into its own
+    warehouse and never writes to it."""
+    return demo_build["landing"]
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +113,13 @@ def test_killed_dbt_build_recovers_on_the_next_run(landing, tmp_path):
     warehouse = tmp_path / "pulse.duckdb"
     ingest(landing, warehouse)
     env = {"PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
+    # run_dbt's target folder: the next run finds the parse state this one saved before it
+    # was killed (same warehouse, same vars) and parses only what changed, not the project
     cmd = dbt_command(
-        "build", target_path=tmp_path / "t", log_path=tmp_path / "l", as_of_date=AS_OF
+        "build",
+        target_path=tmp_path / "dbt_target",
+        log_path=tmp_path / "dbt_logs",
+        as_of_date=AS_OF,
     )
     seen = _kill_after(cmd, " OK created", count=5, env=env)
     assert seen == 5
