@@ -166,7 +166,7 @@ def test_each_key_resolves_by_the_first_rule_that_decides(built):
     rows = query(
         built,
         "select source_system, external_id, customer_id, match_rule, unmatched_reason"
-        " from int_identity_resolution order by source_system, external_id",
+        " from base_identity__resolution order by source_system, external_id",
     )
     crm = [("hubspot", c, c, "crm_record", None) for c in (FJORDLYS, NORDAVIND, GLOBEX)]
     crm += [("hubspot", c, c, "crm_record", None) for c in (GLOBEX_EU, BLABAER)]
@@ -334,13 +334,13 @@ def test_without_the_map_the_gmail_requester_is_unmatched(built, tmp_path):
         "build",
         "--select",
         "identity_map",
-        "int_identity_resolution",
+        "base_identity__resolution",
         "rpt_unmatched_identities",
     )
     rows = query(
         warehouse,
         "select source_system, external_id, customer_id, match_rule, unmatched_reason"
-        " from int_identity_resolution where external_id in ('Blabaer', 'cus_IdF0000001')"
+        " from base_identity__resolution where external_id in ('Blabaer', 'cus_IdF0000001')"
         " order by source_system",
     )
     assert rows == [

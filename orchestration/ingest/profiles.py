@@ -45,7 +45,7 @@ _IDENTITY_KEYS = {"master", "key", "email", "domain", "name"}
 # own customer_id (a hidden survey field carrying it).
 IDENTITY_KEY_KINDS = ("id", "name", "crm_id")
 # The contract sources whose customer_id dbt resolves (models/staging/identity/
-# stg_identity__records.sql reads these raw tables).
+# base_identity__records.sql reads these raw tables).
 IDENTITY_SOURCES = ("customers", "invoices", "subscriptions", "support_tickets", "survey_responses")
 # A file column referenced in an expression: a double-quoted identifier.
 _QUOTED_NAME = re.compile(r'"((?:[^"]|"")*)"')

@@ -2,7 +2,7 @@
 -- one row of its staging model (raw keeps every delivered version; staging the latest) or
 -- held back by staging with a reason (int_held_back_rows, listed in rpt_quarantine), or, for
 -- customers, another system's customer record that identity resolution merged into the CRM
--- customer it matched (int_identity_resolution: that customer's own row stands for it).
+-- customer it matched (base_identity__resolution: that customer's own row stands for it).
 -- Returns one row per source whose counts differ.
 {% set checks = [
     ('customers', 'customer_id', 'stg_crm__customers'),
@@ -35,7 +35,7 @@ merged as (
         'customers' as source_name,
         count(distinct trim(customers.customer_id)) as merged_keys
     from {{ source('crm', 'customers') }} as customers
-    inner join {{ ref('int_identity_resolution') }} as resolved
+    inner join {{ ref('base_identity__resolution') }} as resolved
         on
             {{ pulse_identity_attribute('customers._extra', 'profile') }}
             = resolved.source_system

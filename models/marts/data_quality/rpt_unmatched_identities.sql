@@ -6,12 +6,12 @@
 with
 
 resolution as (
-    select * from {{ ref('int_identity_resolution') }}
+    select * from {{ ref('base_identity__resolution') }}
     where not is_matched
 ),
 
 records as (
-    select * from {{ ref('stg_identity__records') }}
+    select * from {{ ref('base_identity__records') }}
 ),
 
 free_mail as (

@@ -1,7 +1,7 @@
 -- One row per customer: the latest version of each customer_id.
 -- Latest: the newest updated_at, else the file loaded last (macros/dedupe_latest.sql).
 -- customer_id: a profiled row's account key resolved to the CRM customer
--- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- (base_identity__resolution, docs/profiles.md "One customer across systems"); a row of a
 -- contract landing file keeps its own.
 {{ config(contract={'enforced': true}) }}
 
@@ -41,7 +41,7 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
-    left join {{ ref('int_identity_resolution') }} as resolved
+    left join {{ ref('base_identity__resolution') }} as resolved
         on
             deduped.identity_system = resolved.source_system
             and deduped.customer_id = resolved.external_id

@@ -1,7 +1,7 @@
 -- One row per survey response: the latest exported version of each response_id.
 -- An empty scale_max takes the survey type's default (var survey_default_scale_max).
 -- customer_id: a profiled row's account key resolved to the CRM customer
--- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- (base_identity__resolution, docs/profiles.md "One customer across systems"); a row of a
 -- contract landing file keeps its own.
 {{ config(contract={'enforced': true}) }}
 
@@ -47,7 +47,7 @@ final as (
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
-    left join {{ ref('int_identity_resolution') }} as resolved
+    left join {{ ref('base_identity__resolution') }} as resolved
         on
             deduped.identity_system = resolved.source_system
             and deduped.customer_id = resolved.external_id

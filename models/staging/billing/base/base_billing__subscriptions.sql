@@ -2,7 +2,7 @@
 -- loaded last; macros/dedupe_latest.sql), cleaned, in ANY currency. stg_billing__subscriptions
 -- keeps the versions in a known currency; int_held_back_rows lists the others.
 -- customer_id: a profiled row's account key resolved to the CRM customer
--- (int_identity_resolution, docs/profiles.md "One customer across systems"); a row of a
+-- (base_identity__resolution, docs/profiles.md "One customer across systems"); a row of a
 -- contract landing file keeps its own.
 with
 
@@ -40,7 +40,7 @@ final as (
         deduped._row_number as source_row_number,
         deduped._loaded_at as source_loaded_at
     from deduped
-    left join {{ ref('int_identity_resolution') }} as resolved
+    left join {{ ref('base_identity__resolution') }} as resolved
         on
             deduped.identity_system = resolved.source_system
             and deduped.customer_id = resolved.external_id

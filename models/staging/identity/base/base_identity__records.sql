@@ -1,6 +1,6 @@
 -- What each profiled row says about its customer: one row per raw row version whose profile
 -- dataset has an identity block (the loader's _pulse_identity object in _extra). Every loaded
--- version counts as evidence; int_identity_resolution keeps the latest version of a master
+-- version counts as evidence; base_identity__resolution keeps the latest version of a master
 -- record. No e-mail address is here: the loader keeps only its domain and hash.
 
 with
