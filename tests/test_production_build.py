@@ -7,7 +7,11 @@ import json
 import duckdb
 from dagster_dbt.asset_utils import extract_runtime_selection_from_args
 
-from orchestration.assets.dbt import PRODUCTION_BUILD_ARGS, creates_incremental_table
+from orchestration.assets.dbt import (
+    PRODUCTION_BUILD_ARGS,
+    creates_incremental_table,
+    production_build_args,
+)
 from tests.helpers import run_dbt
 
 
@@ -36,6 +40,17 @@ def test_the_production_build_runs_no_unit_test(demo_build):
         [],
         [],
     )
+
+
+def test_resource_types_the_environment_excludes_stay_excluded(demo_build):
+    """dbt reads DBT_EXCLUDE_RESOURCE_TYPES only when no --exclude-resource-type flag is
+    given: the production build carries the variable's types into its flag (the benchmark's
+    smoke mode runs no data test)."""
+    assert production_build_args({}) == list(PRODUCTION_BUILD_ARGS)
+    args = production_build_args({"DBT_EXCLUDE_RESOURCE_TYPES": "test unit_test"})
+    assert args == ["build", "--exclude-resource-type", "unit_test", "test"]
+    types = set(_resource_types(args[1:], demo_build))
+    assert {"model", "seed"} <= types and not types & {"test", "unit_test"}
 
 
 def test_make_test_runs_every_unit_test(demo_build):

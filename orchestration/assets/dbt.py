@@ -42,6 +42,17 @@ ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
 # of a subset run (by asset), and leaves this flag alone.
 PRODUCTION_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
+
+def production_build_args(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """PRODUCTION_BUILD_ARGS, plus the resource types the environment leaves out
+    (DBT_EXCLUDE_RESOURCE_TYPES): dbt reads that variable only when the flag is absent, so
+    the flag alone would silently bring back what the caller excluded (the benchmark's smoke
+    mode skips the data tests)."""
+    flag = list(PRODUCTION_BUILD_ARGS)
+    flag += [t for t in environ.get("DBT_EXCLUDE_RESOURCE_TYPES", "").split() if t not in flag]
+    return flag
+
+
 # Materializations that keep a table's earlier rows and add the run's.
 INCREMENTAL = ("incremental",)
 
@@ -137,7 +148,7 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
             **{name: env[name] for name in SETTINGS_ENV if name in env},
             PULSE_TEST_ALL_DAYS="1" if all_days else "",
         ):
-            invocation = dbt.cli(list(PRODUCTION_BUILD_ARGS), context=context)
+            invocation = dbt.cli(production_build_args(), context=context)
         yield from invocation.stream()
     _keep_parse_state(invocation.target_path)
 
