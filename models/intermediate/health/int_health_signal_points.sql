@@ -6,9 +6,9 @@
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
 --     lower-is-better signal is negated first, so fewer tickets = more points), computed
---     once per distinct value and day, then joined back signal by signal (no row per
---     customer, day and signal: that long form and its pivot back dominated the health
---     history's build);
+--     once per distinct value and day, then joined back signal by signal on DuckDB (no row
+--     per customer, day and signal: that long form and its pivot back dominated the health
+--     history's build), through the long form on other engines (see `final`);
 --   bands: the points of the seed health_score_bands band holding the value.
 {{ config(
     materialized='incremental',
@@ -27,7 +27,7 @@
 with
 
 day_range as (
-    {{ health_day_range(health_fingerprint('components')) }}
+    {{ health_day_range(health_fingerprint('points')) }}
 ),
 
 signals as (
@@ -115,24 +115,72 @@ signals as (
         from value_ranks
     ),
 
+{#- Attaching each value's points back to its rows: DuckDB joins the value table once per
+        signal (no row per customer, day and signal: that long form and its pivot back
+        dominated the build). Spark plans those 18 joins to a windowed union, each inlined,
+        for longer than the whole build takes and ran out of heap, so there the rows go long,
+        join once and pivot back: the same points. -#}
+    {%- if target.type == 'duckdb' %}
+
+        final as (
+            select
+                {%- for signal in health_signals() %}
+                    points_{{ loop.index }}.points as {{ signal.signal }}_points,
+                {%- endfor %}
+                signal_goodness.customer_id,
+                signal_goodness.as_of_date
+            from
+                signal_goodness
+            {%- for signal in health_signals() %}
+                left join value_points as points_{{ loop.index }}
+                    on
+                        signal_goodness.as_of_date = points_{{ loop.index }}.as_of_date
+                        and points_{{ loop.index }}.signal_number = {{ loop.index }}
+                        and signal_goodness.goodness_{{ loop.index }}
+                        = points_{{ loop.index }}.goodness
+            {%- endfor %}
+        )
+
+    {%- else %}
+
+    signal_rows as (
+        -- long: one row per customer, day and signal (a null goodness keeps the row: a
+        -- customer-day with at least one value keeps a row, as on DuckDB)
+        {%- for signal in health_signals() %}
+            select
+                customer_id,
+                as_of_date,
+                {{ loop.index }} as signal_number,
+                goodness_{{ loop.index }} as goodness
+            from signal_goodness
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ),
+
     final as (
+        -- back to one column per signal (max of a single value: exact, whatever the order)
         select
             {%- for signal in health_signals() %}
-                points_{{ loop.index }}.points as {{ signal.signal }}_points,
+                max(
+                    case
+                        when signal_rows.signal_number = {{ loop.index }} then value_points.points
+                    end
+                ) as {{ signal.signal }}_points,
             {%- endfor %}
-            signal_goodness.customer_id,
-            signal_goodness.as_of_date
-        from
-            signal_goodness
-        {%- for signal in health_signals() %}
-            left join value_points as points_{{ loop.index }}
-                on
-                    signal_goodness.as_of_date = points_{{ loop.index }}.as_of_date
-                    and points_{{ loop.index }}.signal_number = {{ loop.index }}
-                    and signal_goodness.goodness_{{ loop.index }}
-                    = points_{{ loop.index }}.goodness
-        {%- endfor %}
+            signal_rows.customer_id,
+            signal_rows.as_of_date
+        from signal_rows
+        left join value_points
+            on
+                signal_rows.as_of_date = value_points.as_of_date
+                and signal_rows.signal_number = value_points.signal_number
+                and signal_rows.goodness = value_points.goodness
+        group by signal_rows.customer_id, signal_rows.as_of_date
     )
+
+    {%- endif %}
 
 {%- else %}
 
@@ -187,5 +235,5 @@ signals as (
 
 select
     final.*,
-    cast({{ health_fingerprint('components') }} as {{ dbt.type_string() }}) as config_fingerprint
+    cast({{ health_fingerprint('points') }} as {{ dbt.type_string() }}) as config_fingerprint
 from final
