@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from orchestration.config import PROJECT_ROOT
 from orchestration.resources import dbt_command
@@ -131,3 +132,50 @@ def test_editing_seeds_rescores_the_history(demo_build, tmp_path):
             & (stricter["health_category"] == "healthy")
         ).sum()
     )
+
+    # 3. signal weights inside a component: core-feature breadth counts three times as much
+    # as logins, active days not at all; the stored signal points are not recomputed
+    points_sql = (
+        "select customer_id, as_of_date, usage_active_days_points, usage_logins_points,"
+        " usage_feature_breadth_points, config_fingerprint from int_health_signal_points"
+        " order by customer_id, as_of_date"
+    )
+    components_sql = (
+        "select customer_id, as_of_date, usage_score, engagement_score, usage_days_inactive"
+        " from int_health_components_daily order by customer_id, as_of_date"
+    )
+    points_before = query_df(warehouse, points_sql)
+    components_before = query_df(warehouse, components_sql)
+    signal_weights_csv = project / "seeds" / "health_signal_weights.csv"
+    signal_weights = pd.read_csv(signal_weights_csv)
+    new_usage = {"usage_active_days": 0.0, "usage_logins": 1.0, "usage_feature_breadth": 3.0}
+    is_usage = signal_weights["signal"].isin(list(new_usage))
+    signal_weights.loc[is_usage, "weight"] = signal_weights.loc[is_usage, "signal"].map(new_usage)
+    signal_weights.to_csv(signal_weights_csv, index=False)
+    dbt(project, warehouse, as_of, "build", "--select", "health_signal_weights+")
+
+    pd.testing.assert_frame_equal(query_df(warehouse, points_sql), points_before)
+    components = query_df(warehouse, components_sql)
+    assert len(components) == len(components_before)
+    pd.testing.assert_series_equal(
+        components["engagement_score"], components_before["engagement_score"]
+    )
+    # by hand, on the days without an inactivity deduction (within the grace days)
+    grace = yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][
+        "health_inactivity_grace_days"
+    ]
+    merged = components.merge(points_before, on=["customer_id", "as_of_date"])
+    inactive = merged["usage_days_inactive"]
+    plain = merged[inactive.notna() & (inactive <= grace)]
+    logins = plain["usage_logins_points"].to_numpy(dtype=float)
+    breadth = plain["usage_feature_breadth_points"].to_numpy(dtype=float)
+    numerator = np.nan_to_num(logins) * 1 + np.nan_to_num(breadth) * 3
+    denominator = (~np.isnan(logins)) * 1 + (~np.isnan(breadth)) * 3
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected_usage = np.where(denominator > 0, numerator / denominator, np.nan)
+    assert len(plain) > 1000
+    np.testing.assert_allclose(plain["usage_score"], expected_usage, rtol=0, atol=1e-9)
+    changed = ~np.isclose(
+        components["usage_score"], components_before["usage_score"], rtol=0, atol=1e-9
+    )
+    assert changed.mean() > 0.5

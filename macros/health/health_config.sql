@@ -17,15 +17,17 @@
     health_fingerprint(layer) -> SQL scalar expression (varchar): a hash of everything that
         shapes one stored layer of the health history, the layer before it included:
           signals     the window vars and the ticket weights (int_health_signals_daily);
-          components  + the normalisation, the inactivity deduction and, with bands, the rows of
-                      seeds/health_score_bands.csv (int_health_signal_points,
-                      int_health_components_daily);
+          points      + the normalisation and, with bands, the rows of
+                      seeds/health_score_bands.csv (int_health_signal_points);
+          components  + the inactivity deduction and the rows of seeds/health_signal_weights.csv
+                      (int_health_components_daily);
           score       + the category rule and the rows of the seeds health_score_weights and
                       health_category_thresholds (fct_customer_health_daily).
         Each layer stamps it on every row; when a stored stamp differs from the current one, the
         next run recomputes that layer's whole history (macro health_day_range), and so every
         layer after it. Editing a weight therefore re-scores the history from the stored
-        component scores without recomputing a signal; editing a window recomputes everything.
+        component scores without recomputing a signal, and a signal's weight re-computes the
+        components from the stored points; editing a window recomputes everything.
 
         The bands are ordered with the open lower band first, spelled out: a bare `order by
         lower_bound` puts the null last on DuckDB and first on Spark.
@@ -76,10 +78,8 @@
             'health_renewal_window_days', 'health_support_priority_weights',
             'health_support_category_weights',
         ],
-        'components': [
-            'health_normalisation', 'health_inactivity_grace_days',
-            'health_inactivity_points_per_day',
-        ],
+        'points': ['health_normalisation'],
+        'components': ['health_inactivity_grace_days', 'health_inactivity_points_per_day'],
         'score': ['health_category_rule'],
     } -%}
     {{ return(by_layer[layer]) }}
@@ -87,7 +87,7 @@
 
 
 {% macro health_fingerprint(layer) -%}
-    {%- if layer not in ['signals', 'components', 'score'] -%}
+    {%- if layer not in ['signals', 'points', 'components', 'score'] -%}
         {{ exceptions.raise_compiler_error("health_fingerprint: unknown layer " ~ layer) }}
     {%- endif -%}
     {%- set parts = [] -%}
@@ -97,7 +97,7 @@
     {%- set vars_hash = local_md5(parts | join(';')) -%}
     {%- if layer == 'signals' -%}
         '{{ vars_hash }}'
-    {%- elif layer == 'components' -%}
+    {%- elif layer == 'points' -%}
         {%- set use_bands = var('health_normalisation') == 'bands' -%}
         (
             select {{ dbt.hash(
@@ -118,6 +118,22 @@
                 from {{ ref('health_score_bands') }} as fp_b
             ) as fp_bands
             {%- endif %}
+        )
+    {%- elif layer == 'components' -%}
+        (
+            select {{ dbt.hash(
+                health_fingerprint('points') ~ " || '|" ~ vars_hash
+                ~ "' || '|' || fp_signal_weights.rows_text"
+            ) }}
+            from (
+                select
+                    coalesce({{ pulse_listagg(
+                        "fp_sw.signal || ':' || cast(fp_sw.weight as " ~ dbt.type_string() ~ ")",
+                        ",",
+                        ["fp_sw.signal"]
+                    ) }}, '') as rows_text
+                from {{ ref('health_signal_weights') }} as fp_sw
+            ) as fp_signal_weights
         )
     {%- else -%}
         (

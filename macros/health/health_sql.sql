@@ -23,9 +23,12 @@
     health_needs_attention(category_expr, score_expr, change_expr) -> boolean: unhealthy, or
         dropped, or below the floor: the rule of rpt_customers_needing_attention.
 
-    health_component_mean(component) -> double expression: the mean of the columns
-        <signal>_points of the component's signals (health_signals()) that are not null,
-        summed in a fixed order (exact and deterministic); null when all are null.
+    health_component_mean(component, weights) -> double expression: the weighted mean of the
+        columns <signal>_points of the component's signals (health_signals()) that are not
+        null, each weighing the column <signal>_weight of the relation `weights` (one row: the
+        seed health_signal_weights pivoted; macro health_signal_weights_pivot), summed in a
+        fixed order (exact and deterministic); null when all are null or weigh 0. Equal
+        weights give the plain mean, bit for bit (a weight of 1 multiplies exactly).
 
     health_extreme_contribution(function) -> double expression: least (function = 'least')
         or greatest ('greatest') of the columns <component>_contribution, a null counting as
@@ -102,7 +105,7 @@
 {%- endmacro %}
 
 
-{% macro health_component_mean(component) -%}
+{% macro health_component_mean(component, weights) -%}
     {%- set names = health_signals() | selectattr('component', 'equalto', component)
         | map(attribute='signal') | list -%}
     {%- if names | length == 0 -%}
@@ -111,12 +114,14 @@
     (
         (
             {%- for name in names %}
-            coalesce({{ name }}_points, 0){{ ' +' if not loop.last }}
+            coalesce({{ name }}_points * {{ weights }}.{{ name }}_weight, 0){{ ' +' if not loop.last }}
             {%- endfor %}
         )
         / nullif(
             {%- for name in names %}
-            case when {{ name }}_points is null then 0 else 1 end{{ ' +' if not loop.last }}
+            case
+                when {{ name }}_points is null then 0 else {{ weights }}.{{ name }}_weight
+            end{{ ' +' if not loop.last }}
             {%- endfor %},
             0
         )
@@ -131,4 +136,18 @@
         coalesce({{ component }}_contribution, {{ filler }}){{ ',' if not loop.last }}
         {%- endfor %}
     )
+{%- endmacro %}
+
+
+{#- health_signal_weights_pivot(relation) -> a select of one row from the seed
+    health_signal_weights (signal, weight): a column <signal>_weight per signal of
+    health_signals(); a signal the seed does not list weighs nothing (the seed's tests require
+    every signal). -#}
+{% macro health_signal_weights_pivot(relation) -%}
+    select
+        {%- for signal in health_signals() %}
+        coalesce(max(case when signal = '{{ signal.signal }}' then weight end), 0)
+            as {{ signal.signal }}_weight{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
 {%- endmacro %}

@@ -6,6 +6,12 @@
         not sum to 1 (within tolerance), and a row when no `default` scorecard exists (every
         customer whose segment has no scorecard of its own falls back to it).
 
+    health_signal_weights_valid(model)
+        Model-level, on seeds/health_signal_weights.csv: one row per problem: a signal of
+        health_signals() not listed, a listed signal that is not one, a signal filed under
+        another component than its own, a negative weight, a component whose weights sum to 0
+        (it could never have a value).
+
     health_bands_tile(model)
         Model-level, on seeds/health_score_bands.csv: per signal, the bands ordered by
         lower_bound tile the whole line: the first has an empty lower_bound, the last an empty
@@ -51,6 +57,67 @@ missing_default as (
 select * from bad_totals
 union all
 select * from missing_default
+
+{% endtest %}
+
+
+{% test health_signal_weights_valid(model) %}
+
+with
+
+expected as (
+    {%- for signal in health_signals() %}
+    select
+        '{{ signal.signal }}' as signal,
+        '{{ signal.component }}' as component
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+listed as (
+    select
+        signal,
+        component,
+        weight
+    from {{ model }}
+),
+
+problems as (
+    select
+        expected.signal,
+        'signal not listed' as problem
+    from expected
+    left join listed on expected.signal = listed.signal
+    where listed.signal is null
+    union all
+    select
+        listed.signal,
+        case
+            when expected.signal is null then 'not a health signal'
+            else 'filed under another component'
+        end as problem
+    from listed
+    left join expected on listed.signal = expected.signal
+    where expected.signal is null or expected.component != listed.component
+    union all
+    select
+        signal,
+        'negative weight' as problem
+    from listed
+    where weight < 0
+    union all
+    select
+        expected.component as signal,
+        'component weights sum to 0' as problem
+    from expected
+    left join listed on expected.signal = listed.signal
+    group by expected.component
+    having coalesce(sum(listed.weight), 0) <= 0
+)
+
+select * from problems
 
 {% endtest %}
 

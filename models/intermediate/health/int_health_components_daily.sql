@@ -1,8 +1,9 @@
 -- One row per customer and target day: the seven component scores (0-100, higher =
 -- healthier; null = no data that day): the stored layer fct_customer_health_daily scores.
 -- Incremental, like the points it reads (the same days, the same fingerprint).
--- A component is the mean of the points (int_health_signal_points) of its signals that have
--- a value (macro health_component_mean); usage then loses
+-- A component is the weighted mean of the points (int_health_signal_points) of its signals
+-- that have a value, each signal weighing its row of seeds/health_signal_weights.csv (macro
+-- health_component_mean; equal weights by default); usage then loses
 -- var('health_inactivity_points_per_day') points per day without login / feature use beyond
 -- var('health_inactivity_grace_days'), and is kept within 0-100.
 {{ config(
@@ -29,15 +30,20 @@ signals as (
     where signals_daily.as_of_date between day_range.first_day and day_range.last_day
 ),
 
+signal_weights as (
+    {{ health_signal_weights_pivot(ref('health_signal_weights')) }}
+),
+
 component_points as (
     select
         {%- for component in health_components() %}
-            {{ health_component_mean(component) }} as {{ component }}_points,
+            {{ health_component_mean(component, 'signal_weights') }} as {{ component }}_points,
         {%- endfor %}
         signal_points.customer_id,
         signal_points.as_of_date
     from {{ ref('int_health_signal_points') }} as signal_points
     cross join day_range
+    cross join signal_weights
     where signal_points.as_of_date between day_range.first_day and day_range.last_day
 ),
 
