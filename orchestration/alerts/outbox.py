@@ -87,13 +87,11 @@ def recover_crashed(con: duckdb.DuckDBPyConnection) -> int:
 
 def expire_closed(con: duckdb.DuckDBPyConnection, open_ids: Iterable[str]) -> int:
     """Failed rows of episodes no longer open are not retried: `expired`."""
-    con.execute("create or replace temp table _open_alerts (alert_id varchar)")
-    con.executemany("insert into _open_alerts values (?)", [[i] for i in open_ids])
     return _update(
         con,
         "update pulse_meta.alert_outbox set status = ? where status = ?"
-        " and alert_id not in (select alert_id from _open_alerts)",
-        [EXPIRED, FAILED],
+        " and alert_id not in (select unnest(?::varchar[]))",
+        [EXPIRED, FAILED, list(open_ids)],
     )
 
 
