@@ -49,7 +49,10 @@ CHECK = "alerts_delivered"
 def alert_delivery(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
     report = deliver.run(pulse.get(), alert_settings(), context.run.run_id, context.log)
     metadata: dict = {
-        "alerts_open": report.alerts_open if report.alerts_open is not None else -1,
+        # null: the serving copy has no alerts mart, nothing was read
+        "alerts_open": MetadataValue.int(report.alerts_open)
+        if report.alerts_open is not None
+        else MetadataValue.null(),
         "alerts_new": report.alerts_new,
         "channels": ", ".join(c.channel for c in report.channels) or "none",
     }
