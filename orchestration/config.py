@@ -19,6 +19,18 @@ PULSE_FRESHNESS_DAYS     newest event older than this many days before the as-of
 PULSE_DUCKDB_MEMORY_LIMIT  memory DuckDB may use per connection before it spills to disk
                          (default 2GB; profiles.yml reads the same variable for dbt)
 
+Alert delivery (orchestration/alerts/; no channel set = only the call-list file):
+PULSE_ALERT_LOOKBACK_DAYS  an open alert is sent when it opened at most this many days
+                         before the as-of date (default 7), so a first run over a long
+                         history does not send the history
+PULSE_ALERT_SMTP_URL     e-mail server: smtp://host:port, smtps://host:port (TLS), or
+                         smtp://host:port?starttls=1 (STARTTLS); no credentials in the URL
+PULSE_ALERT_SMTP_USER, PULSE_ALERT_SMTP_PASSWORD  SMTP login, when the server wants one
+PULSE_ALERT_EMAIL_FROM   the From address of alert e-mails (required with the SMTP URL)
+PULSE_ALERT_EMAIL_TO     the default recipient: alerts whose customer has no owner
+PULSE_ALERT_WEBHOOK_URL  a chat webhook taking Slack/Teams/Mattermost JSON {"text": ...}
+PULSE_ALERT_TIMEOUT_SECONDS  network timeout per SMTP / HTTP operation (default 10)
+
 Relative paths are taken relative to the repository root, never to the current directory,
 so every entry point (make, dagster, pytest, a notebook) sees the same files.
 """
@@ -27,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +103,41 @@ class Settings:
 def duckdb_memory_limit() -> str:
     """DuckDB's memory_limit for Pulse's own connections (the same default as profiles.yml)."""
     return os.environ.get("PULSE_DUCKDB_MEMORY_LIMIT") or "2GB"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go. The password and the webhook URL (which holds the webhook's secret
+    token) are kept out of repr, so they never reach a log line."""
+
+    lookback_days: int = 7
+    smtp_url: str | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    email_from: str | None = None
+    email_to: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 10.0
+
+
+def alert_settings() -> AlertSettings:
+    def env(name: str) -> str | None:
+        return (os.environ.get(name) or "").strip() or None
+
+    lookback = int(env("PULSE_ALERT_LOOKBACK_DAYS") or 7)
+    if lookback < 0:
+        raise ValueError(f"PULSE_ALERT_LOOKBACK_DAYS must be 0 or more, got {lookback}")
+    return AlertSettings(
+        lookback_days=lookback,
+        smtp_url=env("PULSE_ALERT_SMTP_URL"),
+        smtp_user=env("PULSE_ALERT_SMTP_USER"),
+        # a password may legitimately start or end with a space: not stripped
+        smtp_password=os.environ.get("PULSE_ALERT_SMTP_PASSWORD") or None,
+        email_from=env("PULSE_ALERT_EMAIL_FROM"),
+        email_to=env("PULSE_ALERT_EMAIL_TO"),
+        webhook_url=env("PULSE_ALERT_WEBHOOK_URL"),
+        timeout_seconds=float(env("PULSE_ALERT_TIMEOUT_SECONDS") or 10),
+    )
 
 
 def settings() -> Settings:

@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from orchestration.assets.alert_delivery import alert_delivery
 from orchestration.assets.dbt import pulse_dbt_models
 from orchestration.assets.finance_reports import finance_reports
 from orchestration.assets.ingestion import ingestion_assets
@@ -22,6 +23,7 @@ defs = Definitions(
         serving,
         finance_reports,
         pulse_report,
+        alert_delivery,
     ],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[refresh_job],

@@ -1,0 +1,87 @@
+"""The call list: every open alert, as a CSV people work through, written on every run
+whatever the channels: <reports dir>/alerts/call_list_<as_of>.csv and call_list.csv (the
+latest). Episodes opened on the as-of date first, then the most MRR first. Text a
+spreadsheet would evaluate is prefixed with a quote (OWASP, CSV injection), as in the finance
+CSVs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from orchestration.alerts.episodes import Alert
+
+HEADER = [
+    "new_today",
+    "alert_id",
+    "customer_id",
+    "company_name",
+    "owner",
+    "rule",
+    "reason",
+    "opened_on",
+    "days_open",
+    "score_at_opening",
+    "current_mrr",
+]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def ordered(alerts: list[Alert], as_of: dt.date) -> list[Alert]:
+    return sorted(
+        alerts,
+        key=lambda a: (a.opened_on != as_of, -(a.current_mrr or 0.0), a.opened_on, a.alert_id),
+    )
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_call_list(reports_dir: Path, alerts: list[Alert], as_of: dt.date) -> list[Path]:
+    folder = reports_dir / "alerts"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [
+        [
+            a.opened_on == as_of,
+            a.alert_id,
+            a.customer_id,
+            a.company_name,
+            a.owner,
+            a.rule,
+            a.reason,
+            a.opened_on.isoformat(),
+            a.days_open,
+            a.score_at_opening,
+            a.current_mrr,
+        ]
+        for a in ordered(alerts, as_of)
+    ]
+    paths = [folder / f"call_list_{as_of.isoformat()}.csv", folder / "call_list.csv"]
+    for path in paths:
+        _atomic_write(path, rows)
+    return paths
+
+
+def _atomic_write(path: Path, rows: list[list]) -> None:
+    """A reader sees the previous file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\r\n")  # RFC 4180
+            writer.writerow(HEADER)
+            writer.writerows([_cell(v) for v in row] for row in rows)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's file is owner-only
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
