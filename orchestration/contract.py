@@ -96,6 +96,12 @@ SOURCES: tuple[Source, ...] = (
             _c("currency"),
             _c("started_at", "date", req=True),
             _c("ended_at", "date"),
+            # The next renewal date as the billing system knows it (Stripe: Current Period
+            # End); optional. Without it rpt_renewal_forecast derives the renewal from
+            # started_at and billing_interval.
+            _c("renews_at", "date"),
+            # How often the subscription renews: month or year; optional, empty = month.
+            _c("billing_interval", allowed=("month", "year")),
             _updated_at(),
         ),
         (("ended_before_started", "ended_at is before started_at"),),
@@ -252,7 +258,10 @@ REASON_CODES = {
     "invalid_number": "a value does not parse as a number",
     "invalid_date": "a value is not a YYYY-MM-DD date",
     "invalid_timestamp": "a value is not an ISO 8601 timestamp",
-    "invalid_value": "a value is outside the contract's closed set (survey_type, priority, status)",
+    "invalid_value": (
+        "a value is outside the contract's closed set (survey_type, priority, status,"
+        " billing_interval)"
+    ),
     "negative_amount": "an amount or mrr is negative (costs' amount may be: a ledger credit)",
     "invalid_currency": "a currency is not a three-letter code",
     "score_out_of_scale": "a survey score is outside its scale",

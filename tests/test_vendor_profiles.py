@@ -260,6 +260,23 @@ def test_stripe_subscriptions_mrr(stripe):
     assert _excluded(stripe, "subscriptions") == 1
 
 
+def test_stripe_subscriptions_renewal(stripe):
+    # renews_at = the date part of Current Period End; billing_interval only month or year
+    # (the weekly and daily prices load without one).
+    rows = query(
+        stripe,
+        "select subscription_id, renews_at, billing_interval"
+        " from raw.subscriptions order by subscription_id",
+    )
+    assert rows == [
+        ("sub_1QaAlpha0001", d(2026, 2, 5), "month"),
+        ("sub_1QbBeta00001", d(2027, 1, 5), "year"),
+        ("sub_1QdDelta0001", d(2026, 2, 2), None),
+        ("sub_1QgZeta00001", d(2026, 1, 20), None),
+        ("sub_1QhEta000001", d(2026, 2, 8), "month"),
+    ]
+
+
 def test_stripe_payments_net_of_refunds_without_failed_charges(stripe):
     # Amount less Amount Refunded (Stripe's Converted Amount is ignored); the refunded charge
     # loads as 0; the failed charge is excluded; the charge without an invoice is

@@ -872,6 +872,9 @@ GOOD_ROWS = {
         SELECT 'sub_' || sub_ref AS subscription_id, printf('cus_%06d', num) AS customer_id,
             plan, money(mrr) AS mrr, currency, fmt_d(started) AS started_at,
             fmt_d(ended) AS ended_at,
+            -- the demo bills monthly (one invoice a month) and exports no renewal date:
+            -- the renewal forecast derives it from started_at
+            CAST(NULL AS VARCHAR) AS renews_at, CAST(NULL AS VARCHAR) AS billing_interval,
             rid AS _rid, month_idx(started) AS _file, CAST(started AS TIMESTAMP) AS _sort,
             month_idx(ended) AS _ended_file
         FROM subs""",

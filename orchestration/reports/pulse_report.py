@@ -15,9 +15,11 @@ Pure functions, no Dagster: the asset `pulse_report` (orchestration/assets/repor
 Sections: health distribution, attention list (reasons, drivers, 90-day score sparkline),
 CSAT / NPS / CES by month (95% intervals, low-sample points and cells marked), churn and
 GRR / NRR by month, cohort retention heat maps, CAC and LTV:CAC by channel, receivables aging,
-the health-score backtest, data quality (files, quarantine, checks). A mart that is missing or
-empty gives its section a note instead of a chart; an unexpected error in one section is shown
-in that section (class `section-error`) and does not stop the others.
+the playbooks (advocates, upsell, renewals, collections: count and first rows of each;
+orchestration/reports/playbooks.py), the health-score backtest, data quality (files,
+quarantine, checks). A mart that is missing or empty gives its section a note instead of a
+chart; an unexpected error in one section is shown in that section (class `section-error`)
+and does not stop the others.
 
 Accessibility: colour never carries meaning alone. Health categories are a symbol and a word
 beside their colour (● healthy, ▲ at risk, ■ unhealthy); low-sample values are hollow points in
@@ -48,6 +50,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.reports import _svg as svg
+from orchestration.reports.playbooks import PlaybookRows, load_playbooks, render_playbooks
 
 REPORT_NAME = "pulse_report"
 Z95 = 1.96
@@ -108,6 +111,8 @@ class ReportData:
     row_counts: dict[str, int | None]
     health_trend: pd.DataFrame | None = None  # customer_id, as_of_date, health_score
     quarantine_by_reason: pd.DataFrame | None = None  # reason_code, rows, resolved
+    # the playbook marts' counts, totals and first rows (orchestration/reports/playbooks.py)
+    playbooks: dict[str, PlaybookRows | None] = field(default_factory=dict)
     attention_limit: int = 25
     trend_days: int = 90
     min_responses: int = DEFAULT_MIN_RESPONSES
@@ -195,6 +200,7 @@ def load_report_data(
                 from rpt_quarantine group by reason_code order by rows desc, reason_code
                 """
             ).df()
+        playbooks = load_playbooks(con, existing)
     finally:
         con.close()
     return ReportData(
@@ -204,6 +210,7 @@ def load_report_data(
         row_counts=counts,
         health_trend=trend,
         quarantine_by_reason=quarantine,
+        playbooks=playbooks,
         attention_limit=attention_limit,
         trend_days=trend_days,
         min_responses=min_responses,
@@ -1522,6 +1529,8 @@ td.low-sample { font-style: italic; color: #555; background: #f6f6f6; }
 .nowrap { white-space: nowrap; }
 .spark-range { color: var(--muted); font-size: 10.5px; white-space: nowrap; }
 table.attention td { vertical-align: top; }
+table.playbook td.amount { text-align: right; font-variant-numeric: tabular-nums; }
+.playbook-count { font-size: 12.5px; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px;
   font-weight: 600; white-space: nowrap; border: 1px solid rgba(0,0,0,.35); }
 .badge-healthy { background: #009E73; color: #000; }
@@ -1551,6 +1560,7 @@ SECTIONS = (
     ("cohorts", "Cohort retention"),
     ("acquisition", "CAC and LTV:CAC by channel"),
     ("finance", "Receivables aging"),
+    ("playbooks", "Playbooks"),
     ("backtest", "Does the health score predict churn?"),
     ("data-quality", "Data quality"),
 )
@@ -1591,6 +1601,7 @@ def render_html(
         "cohorts": lambda: _section_cohorts(data),
         "acquisition": lambda: _section_acquisition(data),
         "finance": lambda: _section_finance(data),
+        "playbooks": lambda: render_playbooks(data.playbooks, data.currency),
         "backtest": lambda: _section_backtest(data),
         "data-quality": lambda: _section_quality(data, checks),
     }

@@ -25,6 +25,8 @@ final as (
         subscriptions.currency,
         subscriptions.started_at,
         subscriptions.ended_at,
+        subscriptions.renews_at,
+        subscriptions.billing_interval,
         subscriptions.source_file_id,
         subscriptions.source_row_number
     from subscriptions

@@ -16,6 +16,8 @@ cleaned as (
         {{ clean_currency('currency') }} as currency,
         started_at,
         ended_at,
+        renews_at,
+        lower(nullif(trim(billing_interval), '')) as billing_interval,
         updated_at,
         _file_id,
         _row_number,
@@ -36,6 +38,8 @@ final as (
         deduped.currency,
         deduped.started_at,
         deduped.ended_at,
+        deduped.renews_at,
+        deduped.billing_interval,
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number,
         deduped._loaded_at as source_loaded_at
