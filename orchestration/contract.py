@@ -81,6 +81,10 @@ SOURCES: tuple[Source, ...] = (
             _c("country"),
             _c("acquisition_channel", req=True),
             _c("created_at", "timestamp", req=True),
+            # The account's customer-success manager: the work e-mail address alerts about
+            # this customer are routed to (fct_health_alert_episodes); empty = the default
+            # recipient. Optional: a file without it loads.
+            _c("owner"),
             _updated_at(),
         ),
     ),

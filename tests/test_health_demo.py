@@ -262,30 +262,90 @@ def test_dim_holds_the_active_customers_with_mrr_at_risk(wh, as_of, subscription
     assert list(dim["trend"]) == list(trend)
 
 
-def test_attention_list_rows_satisfy_their_reasons(wh):
+def _open_on_last_day(days: list[dt.date], opening: list[bool], holding: list[bool], last):
+    """Walking back from `last` over consecutive days on which the hold condition is true:
+    the episode is open when one of them meets the opening condition."""
+    by_day = dict(zip(days, zip(opening, holding, strict=True), strict=True))
+    day = last
+    while day in by_day and by_day[day][1]:
+        if by_day[day][0]:
+            return True
+        day -= dt.timedelta(days=1)
+    return False
+
+
+def test_attention_list_rows_satisfy_their_reasons(wh, as_of):
+    """Who is listed, recomputed from the stored history with the hysteresis walked by hand
+    (floor 50 / back at 55; a drop of more than 15 / back at 10 or less; unhealthy today; an
+    open invoice more than 30 days past due), new today first, then by MRR."""
     dim = query_df(wh, "select * from dim_customer_health")
+    history = query_df(
+        wh,
+        "select customer_id, as_of_date, health_score, score_change_30d"
+        " from fct_customer_health_daily order by customer_id, as_of_date",
+    )
+    history["as_of_date"] = pd.to_datetime(history["as_of_date"]).dt.date
+    overdue = {
+        r[0]
+        for r in query(wh, "select customer_id from rpt_invoice_aging where days_past_due > 30")
+    }
     report = query_df(wh, "select * from rpt_customers_needing_attention order by attention_rank")
     assert len(report) > 0
     assert "email" not in report.columns
+    expected, rules = set(), {}
+    for cid, g in history.groupby("customer_id"):
+        days = list(g["as_of_date"])
+        score = g["health_score"].astype(float).fillna(np.inf)
+        change = g["score_change_30d"].astype(float).fillna(np.inf)
+        open_rules = []
+        if _open_on_last_day(days, list(score < 50), list(score < 55), as_of):
+            open_rules.append("below_floor")
+        if _open_on_last_day(days, list(change < -15), list(change < -10), as_of):
+            open_rules.append("score_drop")
+        rules[cid] = open_rules
+    for row in dim.itertuples():
+        cid = row.customer_id
+        listed = list(rules.get(cid, []))
+        if row.health_category == "unhealthy":
+            listed.insert(0, "turned_unhealthy")
+        if cid in overdue:
+            listed.append("invoice_overdue")
+        if listed:
+            expected.add(cid)
+            rules[cid] = listed
+    assert set(report["customer_id"]) == expected
+    # everyone dim_customer_health flags today is on the list
     rule = (
         (dim["health_category"] == "unhealthy")
         | (dim["score_change_30d"] < -15)
         | (dim["health_score"] < 50)
     )
-    assert set(report["customer_id"]) == set(dim.loc[rule, "customer_id"])
+    assert set(dim.loc[rule, "customer_id"]) <= expected
+    for row in report.itertuples():
+        assert row.open_rules == ", ".join(rules[row.customer_id]), row.customer_id
     assert list(report["attention_rank"]) == list(range(1, len(report) + 1))
-    mrr = report["mrr_at_risk"].astype(float).to_numpy()
-    assert (np.diff(mrr) <= 0).all(), "ordered by MRR at risk"
+    new = report["is_new_today"].to_numpy()
+    assert (np.diff(new.astype(int)) <= 0).all(), "new today first"
+    for part in (report[new], report[~new]):
+        mrr = part["mrr_at_risk"].astype(float).to_numpy()
+        assert (np.diff(mrr) <= 0).all(), "then ordered by MRR at risk"
+    assert (report["mrr_at_risk"] == report["current_mrr"]).all()
     assert report["company_name"].notna().all()
+    assert set(report["owner"].dropna()) <= {
+        "ada@example.com",
+        "ben@example.com",
+        "chloe@example.com",
+        "dev@example.com",
+    }
     for row in report.itertuples():
         parts = row.reason.split("; ")
         stated = {p.split(" ")[0]: p for p in parts}
-        assert stated.keys() & {"unhealthy", "below", "dropped"}, row.reason
+        assert stated.keys() & {"unhealthy", "below", "dropped", "still", "an"}, row.reason
         assert ("unhealthy" in stated) == (row.health_category == "unhealthy"), row.reason
-        assert "(score " in row.reason, row.reason
         assert ("below" in stated) == (row.health_score < 50), row.reason
         dropped = pd.notna(row.score_change_30d) and row.score_change_30d < -15
         assert ("dropped" in stated) == dropped, row.reason
+        assert ("an" in stated) == ("invoice_overdue" in row.open_rules), row.reason
         for key in ("unhealthy", "below", "dropped"):
             if "(score " in stated.get(key, ""):
                 # "unhealthy (score 31.2)" / "below floor 50 (score 31.2)"
@@ -297,6 +357,24 @@ def test_attention_list_rows_satisfy_their_reasons(wh):
             assert abs(int(words[1]) + row.score_change_30d) <= 0.5 + 1e-9, row.reason
         if pd.notna(row.top_negative_driver):
             assert parts[-1] == f"weakest: {row.top_negative_driver}", row.reason
+
+
+def test_alert_ids_are_stable_across_builds(demo_build, wh, as_of):
+    """A second build of the alert mart over the same history gives the same episodes under
+    the same ids, and each id is md5('<customer>|<rule>|<opened_on>')."""
+    import hashlib
+
+    from tests.helpers import run_dbt
+
+    sql = "select * from fct_health_alert_episodes order by alert_id"
+    before = query_df(wh, sql)
+    assert len(before) > 0 and before["alert_id"].is_unique
+    for row in before.itertuples():
+        key = f"{row.customer_id}|{row.rule}|{pd.Timestamp(row.opened_on).date().isoformat()}"
+        assert row.alert_id == hashlib.md5(key.encode()).hexdigest(), key
+    run_dbt(["run", "-s", "fct_health_alert_episodes"], wh, str(as_of))
+    after = query_df(wh, sql)
+    pd.testing.assert_frame_equal(before, after)
 
 
 # ---------------------------------------------------------------------------------------

@@ -94,6 +94,11 @@ COUNTRIES = {
     "MX": (4, "LATAM", "SA de CV", "USD", 0.0),
 }
 COMPANY_WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Wonka", "Stark"]
+# The customer-success managers accounts are assigned to (the optional `owner` column, where
+# alerts are routed): made-up addresses on the reserved example.com domain. About 15% of the
+# customers have no owner: their alerts go to the default recipient.
+CSM_OWNERS = ["ada@example.com", "ben@example.com", "chloe@example.com", "dev@example.com"]
+UNOWNED_SHARE = 0.15
 # plan: (tier, lowest mrr, highest mrr)
 PLANS = {
     "starter": (1, 29, 149),
@@ -339,6 +344,8 @@ def _build_customers(con: duckdb.DuckDBPyConnection) -> None:
             || ' ' || printf('%05d', num) || ' '
             || {_map("country", {k: v[2] for k, v in COUNTRIES.items()})} AS company_name,
         CASE WHEN u_blank >= 0.02 THEN printf('contact@company%05d.example', num) END AS email,
+        CASE WHEN u1(num, 'owner') >= {UNOWNED_SHARE}
+            THEN hpick({_list(CSM_OWNERS)}, num, 'owner_pick') END AS owner,
         segment,
         -- the CRM is re-exported after a segment change; the first export had this one
         CASE segment WHEN 'enterprise' THEN 'mid_market' ELSE 'smb' END AS segment_before,
@@ -864,7 +871,7 @@ def _build_costs(con: duckdb.DuckDBPyConnection, scale: float) -> None:
 GOOD_ROWS = {
     "customers": """
         SELECT customer_id, company_name, email, segment, region, country,
-            acquisition_channel, fmt_ts(created_ts, u1(num, 'fmt')) AS created_at,
+            acquisition_channel, fmt_ts(created_ts, u1(num, 'fmt')) AS created_at, owner,
             num AS _rid, month_idx(created_ts) AS _file, created_ts AS _sort,
             segment_before AS _segment_before
         FROM cust""",

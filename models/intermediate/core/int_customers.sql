@@ -28,6 +28,7 @@ final as (
         crm.country,
         coalesce(crm.acquisition_channel, 'unknown') as acquisition_channel,
         crm.created_at,
+        crm.owner,
         crm.customer_id is not null as is_known_to_crm
     from referenced
     left join crm on referenced.customer_id = crm.customer_id

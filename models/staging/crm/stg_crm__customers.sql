@@ -18,6 +18,12 @@ cleaned as (
         nullif(trim(country), '') as country,
         lower(trim(acquisition_channel)) as acquisition_channel,
         created_at,
+        -- the owner routes alerts: only a value shaped like an e-mail address is kept (an
+        -- export that writes the owner's name, as HubSpot's does, routes to the default
+        -- recipient instead of carrying a person's name onward)
+        case
+            when lower(trim(owner)) like '%_@_%._%' then lower(trim(owner))
+        end as owner,  -- noqa: RF04
         updated_at,
         _file_id,
         _row_number
@@ -38,6 +44,7 @@ final as (
         deduped.country,
         deduped.acquisition_channel,
         deduped.created_at,
+        deduped.owner,
         deduped._file_id as source_file_id,
         deduped._row_number as source_row_number
     from deduped
