@@ -46,13 +46,15 @@ create table dim_customer_health as select * from (values
 create table rpt_customers_needing_attention as select * from (values
     (1, 'C3', 'Umbrella <Corp> & Co', 'enterprise', date '2026-06-30', 31.0, 'unhealthy', 'red',
      null, 'new', 'payments', 900.0, 900.0, true, false, true,
-     'unhealthy (score 31.0); below floor 50 (score 31.0); weakest: payments'),
+     'unhealthy (score 31.0); below floor 50 (score 31.0); weakest: payments',
+     'kari@example.com', date '2026-06-30', true),
     (2, 'C2', 'Acme | Ltd', 'smb', date '2026-06-30', 55.0, 'at_risk', 'yellow',
      -20.0, 'declining', 'support', 200.0, 200.0, false, true, false,
-     'dropped 20 points in 30 days; weakest: support')
+     'dropped 20 points in 30 days; weakest: support', null, date '2026-06-12', false)
 ) as t(attention_rank, customer_id, company_name, segment, as_of_date, health_score,
     health_category, health_color, score_change_30d, trend, top_negative_driver, current_mrr,
-    mrr_at_risk, is_unhealthy, has_dropped, is_below_floor, reason);
+    mrr_at_risk, is_unhealthy, has_dropped, is_below_floor, reason, owner, opened_on,
+    is_new_today);
 
 -- ten days per customer, rising by one point a day to 10 below its score on the as-of date
 create table fct_customer_health_daily as
@@ -261,6 +263,10 @@ def test_attention_list_rows_reasons_and_drivers(html):
     assert "weakest: payments" in c3 and "↓ payments" in c3
     assert 'class="chart sparkline"' in c3 and 'class="mark"' in c3
     assert "21 → 30" in c3  # the score trend 21..30 over the ten days held
+    # who follows up, since when; what opened today is marked
+    assert "kari@example.com<br>since 2026-06-30<br><strong>new today</strong>" in c3
+    assert "default recipient<br>since 2026-06-12" in rows[1][1]
+    assert "new today" not in rows[1][1]
 
 
 def test_charts_have_marks(html):

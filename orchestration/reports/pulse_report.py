@@ -591,6 +591,19 @@ def _tile(label: str, value: str, sub: str = "") -> str:
     )
 
 
+def _owner_cell(r: pd.Series) -> str:
+    """Who follows the customer up (the alert's owner, else the default recipient) and since
+    when its oldest open alert has been open; "new today" when an alert opened today."""
+    owner = _py(r.get("owner"))
+    opened = _py(r.get("opened_on"))
+    new_today = bool(_py(r.get("is_new_today")))
+    return (
+        f"{_e(owner) if owner else 'default recipient'}"
+        + (f"<br>since {_e(str(_date(opened)))}" if opened is not None else "")
+        + ("<br><strong>new today</strong>" if new_today else "")
+    )
+
+
 def _section_attention(data: ReportData) -> str:
     df = data.get("rpt_customers_needing_attention")
     if df is None:
@@ -650,6 +663,7 @@ def _section_attention(data: ReportData) -> str:
                     f"↓ {_e(_py(r.get('top_negative_driver')) or '–')}<br>"
                     f"↑ {_e(_py(positive.get(cid)) or '–')}",
                     (_fmt_money(r.get("mrr_at_risk"), cur), 'class="nowrap"'),
+                    _owner_cell(r),
                     f'<span class="reason">{_e(_py(r.get("reason")) or "")}</span>',
                 ],
                 f'data-customer-id="{_e(cid)}"',
@@ -659,7 +673,8 @@ def _section_attention(data: ReportData) -> str:
     shown = len(df)
     intro = (
         f"<p>{total:,} customer{'s' if total != 1 else ''} need attention today"
-        + (f"; the first {shown} by MRR at risk" if shown < total else "")
+        + (f"; the first {shown}" if shown < total else "")
+        + ": what opened today first, then by MRR at risk"
         + ". The full list is the mart <code>rpt_customers_needing_attention</code>.</p>"
     )
     table = _table(
@@ -673,6 +688,7 @@ def _section_attention(data: ReportData) -> str:
             f"Score, last {data.trend_days} days",
             "Drivers (↓ weakest, ↑ strongest)",
             "MRR at risk",
+            "Owner, open since",
             "Why",
         ],
         rows,
