@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from orchestration import cli
+from tests.alert_receivers import HookServer, SmtpServer, start
 from tests.conftest import FIXTURES, write_usage_events
 from tests.test_landing import STRAY_BYTES, STRAYS
 
 AS_OF = "2025-06-30"
+DEFAULT_RECIPIENT = "cs-team@example.com"
+ALERT_LOOKBACK_DAYS = 730
 
 # Values of files the loader must reject: none may reach the ledger's error text, a mart, the
 # serving copy's Parquet, the finance files, the report or the GX Data Docs.
@@ -44,7 +48,24 @@ OUTSIDE_TEXT = "password=hunter2-topsecret\npayment_id,invoice_id,paid_at,amount
 
 
 @pytest.fixture(scope="module")
-def pipeline_env(tmp_path_factory, monkeypatch_module):
+def receivers(monkeypatch_module):
+    """An SMTP server and a chat webhook on 127.0.0.1, configured as the alert channels."""
+    smtp, hook = SmtpServer(), HookServer()
+    start(smtp)
+    start(hook)
+    monkeypatch_module.setenv("PULSE_ALERT_SMTP_URL", smtp.url)
+    monkeypatch_module.setenv("PULSE_ALERT_EMAIL_FROM", "pulse@example.com")
+    monkeypatch_module.setenv("PULSE_ALERT_EMAIL_TO", DEFAULT_RECIPIENT)
+    monkeypatch_module.setenv("PULSE_ALERT_WEBHOOK_URL", hook.url)
+    # the fixture's open episodes opened months before its as-of date: all of them are new
+    monkeypatch_module.setenv("PULSE_ALERT_LOOKBACK_DAYS", str(ALERT_LOOKBACK_DAYS))
+    yield smtp, hook
+    smtp.shutdown()
+    hook.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pipeline_env(tmp_path_factory, monkeypatch_module, receivers):
     root = tmp_path_factory.mktemp("pipeline")
     landing = root / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
@@ -366,3 +387,47 @@ def test_strays_are_recorded_once_per_path_but_warned_every_run(first_run):
         if entry.level == 30 and entry.user_message.startswith("ignored ")
     ]
     assert len(warnings) == len(STRAYS)
+
+
+def _key(*parts: str) -> str:
+    """The documented idempotency key (README "Alerts: delivery"): sha256 over the parts."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def test_new_alerts_reach_each_channel_once(first_run, receivers):
+    """The refresh job ends by sending each newly opened alert once per channel: one e-mail
+    per recipient (the customer's owner, else the default recipient) and the chat webhook;
+    delivering again over the same published marts sends nothing more."""
+    from dagster import materialize
+
+    from orchestration.assets.alert_delivery import alert_delivery
+    from orchestration.resources import build_resources
+
+    root, instance, _ = first_run
+    smtp, hook = receivers
+    con = duckdb.connect(str(root / "serving" / "current" / "pulse.duckdb"), read_only=True)
+    try:
+        # new: open on the as-of date and opened within the lookback
+        due = con.execute(
+            "select alert_id, coalesce(owner, ?) from fct_health_alert_episodes"
+            " where is_open and opened_on >= date '2025-06-30' - to_days(?)",
+            [DEFAULT_RECIPIENT, ALERT_LOOKBACK_DAYS],
+        ).fetchall()
+    finally:
+        con.close()
+    assert due, "the fixture has no open alert: nothing would be proven"
+    expected = sorted(_key(alert, "email", to) for alert, to in due)
+    mailed = sorted(
+        k.strip()
+        for item in smtp.received
+        for k in " ".join(item.message["X-Pulse-Alert-Keys"].split()).split(",")
+    )
+    assert mailed == expected  # each alert once, to its recipient
+    assert sorted(r.recipients[0] for r in smtp.received) == sorted({to for _, to in due})
+    posted = " ".join(p.json["text"] for p in hook.received)
+    assert all(posted.count(alert) == 1 for alert, _ in due)
+
+    messages, posts = len(smtp.received), len(hook.received)
+    result = materialize([alert_delivery], resources=build_resources(), instance=instance)
+    assert result.success
+    assert (len(smtp.received), len(hook.received)) == (messages, posts)

@@ -82,11 +82,12 @@ def _shift(column: str, days: str = "1") -> str:
     )
 
 
-def _output(source: Source, fmt: str) -> str:
-    """Column list in contract order; JSON Lines integers as JSON numbers, like the exports."""
+def _output(source: Source, fmt: str, present: set[str]) -> str:
+    """Column list in contract order; JSON Lines integers as JSON numbers, like the exports.
+    An optional column the day's rows lack (the files they copy predate it) is left empty."""
     out = []
     for c in source.columns:
-        if c.name == UPDATED_AT:
+        if c.name == UPDATED_AT or c.name not in present:
             # like the demo's exports, the day's files do not say when a row changed
             out.append(f"null::varchar as {c.name}")
         elif fmt == "jsonl" and c.type == "integer":
@@ -134,8 +135,10 @@ def write_daily_drop(landing: Path, last_day: dt.date) -> dict[str, dict]:
             ending = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}[fmt]
             path = landing / name / f"{name}_{new_day.isoformat()}.{ending}"
             source = SOURCES_BY_NAME[name]
+            present = {row[0] for row in con.execute(f"describe new_{name}").fetchall()}
             con.execute(
-                f"copy (select {_output(source, fmt)} from new_{name}) to {_lit(str(path))}"
+                f"copy (select {_output(source, fmt, present)} from new_{name})"
+                f" to {_lit(str(path))}"
                 f" ({COPY_OPTIONS[fmt]})"
             )
             written[name] = {"file": path.relative_to(landing).as_posix(), "rows": rows}
