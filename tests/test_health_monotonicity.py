@@ -15,8 +15,9 @@ B differs from A in exactly one raw fact that belongs to one component:
     advocacy      B made no referral
     renewal       B downgraded from 150 to 100 on 2025-03-01 (same MRR today)
 
-Then, for each pair, B's component score is strictly lower than A's, every other component is
-equal, and B's health score is strictly lower.
+Then, for each pair and under either normalisation (bands, the default, and percentile), B's
+component score is strictly lower than A's, every other component is equal, and B's health
+score is strictly lower. The same customers' points are also computed by hand under each.
 """
 
 from __future__ import annotations
@@ -163,9 +164,7 @@ def build_landing(landing: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def scores(tmp_path_factory):
-    root = tmp_path_factory.mktemp("health_pairs")
+def build_scores(root: Path, extra_vars: dict | None = None):
     landing = root / "landing"
     build_landing(landing)
     warehouse = root / "wh" / "pulse.duckdb"
@@ -180,12 +179,34 @@ def scores(tmp_path_factory):
         ],
         warehouse,
         AS_OF,
+        extra_vars=extra_vars,
     )
     frame = query_df(
         warehouse,
         "select * from fct_customer_health_daily where as_of_date = DATE '" + AS_OF + "'",
     )
     return frame.set_index("customer_id")
+
+
+@pytest.fixture(scope="module")
+def default_scores(tmp_path_factory):
+    """The default configuration: bands points, fixed categories."""
+    return build_scores(tmp_path_factory.mktemp("health_pairs"))
+
+
+@pytest.fixture(scope="module")
+def percentile_scores(tmp_path_factory):
+    """Percentile points (still a supported option), with the quantile rule they pair with."""
+    return build_scores(
+        tmp_path_factory.mktemp("health_pairs_percentile"),
+        {"health_normalisation": "percentile", "health_category_rule": "quantile"},
+    )
+
+
+@pytest.fixture(params=["default_scores", "percentile_scores"])
+def scores(request):
+    """Monotonicity holds under either normalisation."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
@@ -205,7 +226,7 @@ def test_every_customer_scored_with_full_coverage(scores):
     assert (scores["components_with_data"] == 7).all()
 
 
-def test_default_bands_points_by_hand(scores):
+def test_default_bands_points_by_hand(default_scores):
     """The default normalisation (var health_normalisation: bands) on the pair customers, by
     hand from the facts above and the bands of seeds/health_score_bands.csv, as of 2025-06-30
     (smb scorecard: usage .30, engagement .05, satisfaction .15, support .10, payments .20,
@@ -247,7 +268,7 @@ def test_default_bands_points_by_hand(scores):
     }
     base_score = 26 + 3 + 12 + 8.75 + 20 + 250 / 60 + 10.5
     for component in COMPONENTS:
-        row = scores.loc[f"{component[:3].upper()}_A"]
+        row = default_scores.loc[f"{component[:3].upper()}_A"]
         for column, value in baseline.items():
             assert row[column] == pytest.approx(value, abs=1e-9), (component, column)
         assert row["health_score"] == pytest.approx(base_score, abs=1e-9), component
@@ -258,5 +279,28 @@ def test_default_bands_points_by_hand(scores):
         "SAT_B": ("satisfaction_score", 30.0, base_score - 0.15 * 50),
     }
     for cid, (column, value, score) in worse.items():
-        assert scores.loc[cid, column] == pytest.approx(value, abs=1e-9), cid
-        assert scores.loc[cid, "health_score"] == pytest.approx(score, abs=1e-9), cid
+        assert default_scores.loc[cid, column] == pytest.approx(value, abs=1e-9), cid
+        assert default_scores.loc[cid, "health_score"] == pytest.approx(score, abs=1e-9), cid
+
+
+def test_percentile_points_by_hand(percentile_scores):
+    """Percentile points (var health_normalisation: percentile): the average-rank percentile
+    among the 14 customers, 100 x (average rank - 1) / (14 - 1), ties sharing the mean of their
+    ranks; lower-is-better signals ranked on the negated value.
+
+    usage: every customer has 30 active days and 2 features: all tied, average rank 7.5 ->
+      100 x 6.5 / 13 = 50 each; logins: 13 customers at 60 (ranks 2..14, average 8 ->
+      100 x 7 / 13 = 53.846), USA_B at 30 (rank 1 -> 0). usage (no inactivity deduction):
+      A: (50 + 53.846 + 50) / 3 = 51.282; USA_B: (50 + 0 + 50) / 3 = 33.333.
+    support: ticket load 2 for 13 customers, 16 for SUP_B (lower is better: SUP_B ranks
+      first -> 0; the others 53.846); resolution 5 hours for all -> 50. support: A
+      (53.846 + 50) / 2 = 51.923; SUP_B (0 + 50) / 2 = 25.
+    """
+    tied = 100 * 7 / 13
+    a = percentile_scores.loc["ENG_A"]
+    assert a["usage_score"] == pytest.approx((50 + tied + 50) / 3, abs=1e-9)
+    assert a["support_score"] == pytest.approx((tied + 50) / 2, abs=1e-9)
+    usa_b = percentile_scores.loc["USA_B"]
+    assert usa_b["usage_score"] == pytest.approx(100 / 3, abs=1e-9)
+    sup_b = percentile_scores.loc["SUP_B"]
+    assert sup_b["support_score"] == pytest.approx(25, abs=1e-9)
