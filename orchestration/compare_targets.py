@@ -103,7 +103,7 @@ def dbt_build(
 ) -> float:
     """`dbt build` on target with its own target/log folders under work; returns seconds.
     with_tests=False builds seeds and models only (no data or unit tests); dbt_vars are
-    passed besides the as-of date (e.g. {"health_normalisation": "bands"})."""
+    passed besides the as-of date (e.g. {"health_normalisation": "percentile"})."""
     only = [] if with_tests else ["--resource-type", "seed", "--resource-type", "model"]
     started = time.monotonic()
     _dbt(target, work, warehouse, as_of, "build", *only, folder=target, dbt_vars=dbt_vars)
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         "--vars",
         type=json.loads,
         default=None,
-        help="""extra dbt vars for both builds, as JSON: '{"health_normalisation": "bands"}'""",
+        help="""extra dbt vars for both builds, JSON: '{"health_normalisation": "percentile"}'""",
     )
     args = parser.parse_args(argv)
     result = run(

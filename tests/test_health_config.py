@@ -101,26 +101,24 @@ def test_editing_seeds_rescores_the_history(demo_build, tmp_path):
         after.loc[~default, "health_score"], before.loc[~default, "health_score"]
     )
 
-    # 2. a stricter healthy threshold: only the top 10% are healthy
+    # 2. a stricter healthy threshold (the default rule is fixed): healthy from 80, not 70
     thresholds_csv = project / "seeds" / "health_category_thresholds.csv"
     thresholds = pd.read_csv(thresholds_csv)
-    thresholds.loc[thresholds["parameter"] == "healthy_top_share", "value"] = 0.10
+    thresholds.loc[thresholds["parameter"] == "healthy_min_score", "value"] = 80
     thresholds.to_csv(thresholds_csv, index=False)
     dbt(project, warehouse, as_of, "build", "--select", "health_category_thresholds+")
 
     stricter = fct(warehouse)
     np.testing.assert_array_equal(stricter["health_score"], after["health_score"])
-    for day in [as_of, "2025-10-01"]:
-        rows = stricter[stricter["as_of_date"] == pd.Timestamp(day)]
-        scores = rows["health_score"].to_numpy()
-        lower = (scores[None, :] < scores[:, None]).sum(axis=1)
-        assert (
-            (rows["health_category"] == "healthy").to_numpy() == (lower >= 0.9 * len(rows))
-        ).all()
-        assert (rows["health_category"] == "healthy").mean() <= 0.10
+    expected = np.where(
+        stricter["health_score"] < 50,
+        "unhealthy",
+        np.where(stricter["health_score"] >= 80, "healthy", "at_risk"),
+    )
+    assert list(stricter["health_category"]) == list(expected)
     healthy_before = (after["health_category"] == "healthy").sum()
     healthy_after = (stricter["health_category"] == "healthy").sum()
-    assert healthy_after < 0.5 * healthy_before
+    assert 0 < healthy_after < healthy_before
     # the marts built on the history follow
     (healthy_today,) = query(
         warehouse, "select count(*) from dim_customer_health where health_category = 'healthy'"

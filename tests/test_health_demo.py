@@ -3,9 +3,10 @@
 Uses the session fixture `demo_build` (scale 0.03, seed 7, as of 2026-06-30, dbt-built).
 The generator makes churners' signals worsen in the 90 days before they leave (usage drops
 to 30%, more and angrier tickets, lower survey scores, late or missing payments), so a score
-made of those signals must rank churners low: the backtest AUC on this data is about 0.89
-pooled (every month above 0.69), which is why the threshold asserted below (0.6, "clearly
-above chance") has a wide margin while still failing for a score that does not work.
+made of those signals must rank churners low: the backtest AUC on this data is about 0.87
+pooled under the default bands points (every month above 0.68; 0.89 with percentile points),
+which is why the threshold asserted below (0.6, "clearly above chance") has a wide margin
+while still failing for a score that does not work.
 """
 
 from __future__ import annotations
@@ -160,25 +161,61 @@ def test_health_score_is_the_reweighted_mean_of_its_components(wh):
 # ---------------------------------------------------------------------------------------
 # Categories
 # ---------------------------------------------------------------------------------------
-def test_categories_follow_the_quantile_rule_on_the_as_of_day(wh, as_of):
+def test_categories_follow_the_fixed_rule_on_the_as_of_day(wh, as_of):
+    """The default category rule (var health_category_rule: fixed, with the seed's 50 / 70):
+    below 50 unhealthy, 70 and up healthy, else at risk."""
     day = query_df(
         wh,
         "select customer_id, health_score, health_category, health_color "
         f"from fct_customer_health_daily where as_of_date = DATE '{as_of}'",
     )
     scores = day["health_score"].to_numpy()
-    n = len(scores)
-    lower = (scores[None, :] < scores[:, None]).sum(axis=1)
-    higher = (scores[None, :] > scores[:, None]).sum(axis=1)
-    expected = np.where(
-        higher >= 0.75 * n, "unhealthy", np.where(lower >= 0.75 * n, "healthy", "at_risk")
-    )
+    expected = np.where(scores < 50, "unhealthy", np.where(scores >= 70, "healthy", "at_risk"))
     assert list(day["health_category"]) == list(expected)
     colours = {"healthy": "green", "at_risk": "yellow", "unhealthy": "red"}
     assert list(day["health_color"]) == [colours[c] for c in expected]
     counts = day["health_category"].value_counts()
-    # the top and bottom quarter (ties never split: at most a quarter each)
-    assert 0 < counts["healthy"] <= n / 4 and 0 < counts["unhealthy"] <= n / 4
+    # the absolute score puts customers in every category (percentile points centred on 50
+    # left almost nobody at 70 or above)
+    assert counts["healthy"] > 0 and counts["at_risk"] > 0 and counts["unhealthy"] > 0
+
+
+def test_below_50_is_a_minority_that_churns_clearly_more(wh, as_of):
+    """Issue 18: "below 50 = needs attention" means something under the default (bands
+    points, fixed categories). Measured on this data (docs/decisions.md): 8.3% of the active
+    customers are below 50 on the as-of day (7.8-21.7% over the history's days), and at the
+    backtest's month starts customers below 50 churned within 90 days at 33.0% against 2.9%
+    for the rest (11.5x; every month at least 2.9x). Asserted: below 50 is under 35% of the
+    active customers on every one of the last 90 days, and churns at least 3x the rest,
+    pooled, and more than the rest in every month."""
+    shares = query_df(
+        wh,
+        "select as_of_date, avg(case when health_score < 50 then 1.0 else 0.0 end) as share "
+        "from fct_customer_health_daily group by as_of_date",
+    )
+    shares["as_of_date"] = pd.to_datetime(shares["as_of_date"]).dt.date
+    recent = shares[shares["as_of_date"] > as_of - dt.timedelta(days=90)]
+    assert len(recent) == 90
+    assert (recent["share"] < 0.35).all(), recent["share"].max()
+    today = recent.loc[recent["as_of_date"] == as_of, "share"].iloc[0]
+    assert 0 < today < 0.35
+    # the backtest: under the fixed rule `unhealthy` is exactly "below 50", so the report's
+    # category counts give the below-50 churn rate and the rest's (healthy + at risk) ...
+    report = query_df(wh, "select * from rpt_health_score_backtest")
+    for row in report.itertuples():
+        below = row.unhealthy_churned / row.unhealthy_customers
+        rest = (row.healthy_churned + row.at_risk_churned) / (
+            row.healthy_customers + row.at_risk_customers
+        )
+        assert below > rest, row.period
+        if row.period == "all":
+            assert below >= 3 * rest, (below, rest)
+    # ... and the same pooled rates from the backtest's rows directly
+    base = query_df(wh, "select health_score, churned from int_health_backtest_base")
+    is_below = base["health_score"] < 50
+    pooled = report[report["period"] == "all"].iloc[0]
+    assert pooled["unhealthy_customers"] == is_below.sum()
+    assert pooled["unhealthy_churned"] == base.loc[is_below, "churned"].sum()
 
 
 # ---------------------------------------------------------------------------------------

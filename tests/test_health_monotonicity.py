@@ -15,8 +15,9 @@ B differs from A in exactly one raw fact that belongs to one component:
     advocacy      B made no referral
     renewal       B downgraded from 150 to 100 on 2025-03-01 (same MRR today)
 
-Then, for each pair, B's component score is strictly lower than A's, every other component is
-equal, and B's health score is strictly lower.
+Then, for each pair and under either normalisation (bands, the default, and percentile), B's
+component score is strictly lower than A's, every other component is equal, and B's health
+score is strictly lower. The same customers' points are also computed by hand under each.
 """
 
 from __future__ import annotations
@@ -163,9 +164,7 @@ def build_landing(landing: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def scores(tmp_path_factory):
-    root = tmp_path_factory.mktemp("health_pairs")
+def build_scores(root: Path, extra_vars: dict | None = None):
     landing = root / "landing"
     build_landing(landing)
     warehouse = root / "wh" / "pulse.duckdb"
@@ -180,12 +179,34 @@ def scores(tmp_path_factory):
         ],
         warehouse,
         AS_OF,
+        extra_vars=extra_vars,
     )
     frame = query_df(
         warehouse,
         "select * from fct_customer_health_daily where as_of_date = DATE '" + AS_OF + "'",
     )
     return frame.set_index("customer_id")
+
+
+@pytest.fixture(scope="module")
+def default_scores(tmp_path_factory):
+    """The default configuration: bands points, fixed categories."""
+    return build_scores(tmp_path_factory.mktemp("health_pairs"))
+
+
+@pytest.fixture(scope="module")
+def percentile_scores(tmp_path_factory):
+    """Percentile points (still a supported option), with the quantile rule they pair with."""
+    return build_scores(
+        tmp_path_factory.mktemp("health_pairs_percentile"),
+        {"health_normalisation": "percentile", "health_category_rule": "quantile"},
+    )
+
+
+@pytest.fixture(params=["default_scores", "percentile_scores"])
+def scores(request):
+    """Monotonicity holds under either normalisation."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
@@ -203,3 +224,83 @@ def test_one_worse_signal_scores_strictly_lower(scores, component):
 def test_every_customer_scored_with_full_coverage(scores):
     assert len(scores) == 2 * len(COMPONENTS)
     assert (scores["components_with_data"] == 7).all()
+
+
+def test_default_bands_points_by_hand(default_scores):
+    """The default normalisation (var health_normalisation: bands) on the pair customers, by
+    hand from the facts above and the bands of seeds/health_score_bands.csv, as of 2025-06-30
+    (smb scorecard: usage .30, engagement .05, satisfaction .15, support .10, payments .20,
+    advocacy .05, renewal .15; every signal weighs 1 within its component).
+
+    A customer of each pair (the baseline):
+      usage: 30 active days in the 30-day window -> band 15+ = 100; 60 logins -> 40+ = 100;
+        2 features (reports, dashboards) -> [2, 4) = 60; used on the day (no inactivity
+        deduction): (100 + 100 + 60) / 3 = 86.667
+      engagement (90 days): 1 webinar -> 60, 1 course -> 60, 2 survey answers -> [1, 3) = 60:
+        60
+      satisfaction (90 days): CSAT 4 of 5 -> 100 x 3 / 4 = 75, NPS 9 of 10 -> 90; mean 82.5
+        -> [75, 90) = 80
+      support (90 days): one normal how-to ticket, weight 2 x 1 = 2 -> [1, 4) = 75; resolved
+        in 5 hours -> < 8 = 100: 87.5
+      payments (180 days): every invoice paid 5 days after issue, 25 before due: 0% late,
+        0 days late, no reminders, nothing past due -> 100 each: 100
+      advocacy (365 days): NPS 9 = a promoter, personal NPS 100 -> 100+ = 100; 1 referral ->
+        70; 1 review -> 80: 83.333
+      renewal: tenure 2024-01-01 .. 2025-06-30 = 546 days -> [365, 730) = 80; MRR unchanged
+        (0%) -> [0, 10) = 60: 70
+      score = .30 x 86.667 + .05 x 60 + .15 x 80 + .10 x 87.5 + .20 x 100 + .05 x 83.333
+              + .15 x 70 = 26 + 3 + 12 + 8.75 + 20 + 4.1667 + 10.5 = 84.4167: healthy (>= 70)
+    USA_B logs in once a day: 30 logins -> [15, 40) = 75; usage (100 + 75 + 60) / 3 = 78.333;
+      score 84.4167 - .30 x 8.3333 = 81.9167.
+    SUP_B's ticket is an urgent outage: weight 8 x 2 = 16 -> [10, 20) = 25; support (25 + 100)
+      / 2 = 62.5; score 84.4167 - .10 x 25 = 81.9167.
+    SAT_B answered CSAT 2 of 5 -> 25; mean with the NPS (25 + 90) / 2 = 57.5 -> [40, 60) = 30;
+      score 84.4167 - .15 x 50 = 76.9167.
+    """
+    baseline = {
+        "usage_score": 260 / 3,
+        "engagement_score": 60.0,
+        "satisfaction_score": 80.0,
+        "support_score": 87.5,
+        "payments_score": 100.0,
+        "advocacy_score": 250 / 3,
+        "renewal_score": 70.0,
+    }
+    base_score = 26 + 3 + 12 + 8.75 + 20 + 250 / 60 + 10.5
+    for component in COMPONENTS:
+        row = default_scores.loc[f"{component[:3].upper()}_A"]
+        for column, value in baseline.items():
+            assert row[column] == pytest.approx(value, abs=1e-9), (component, column)
+        assert row["health_score"] == pytest.approx(base_score, abs=1e-9), component
+        assert row["health_category"] == "healthy"
+    worse = {
+        "USA_B": ("usage_score", 235 / 3, base_score - 0.30 * 25 / 3),
+        "SUP_B": ("support_score", 62.5, base_score - 0.10 * 25),
+        "SAT_B": ("satisfaction_score", 30.0, base_score - 0.15 * 50),
+    }
+    for cid, (column, value, score) in worse.items():
+        assert default_scores.loc[cid, column] == pytest.approx(value, abs=1e-9), cid
+        assert default_scores.loc[cid, "health_score"] == pytest.approx(score, abs=1e-9), cid
+
+
+def test_percentile_points_by_hand(percentile_scores):
+    """Percentile points (var health_normalisation: percentile): the average-rank percentile
+    among the 14 customers, 100 x (average rank - 1) / (14 - 1), ties sharing the mean of their
+    ranks; lower-is-better signals ranked on the negated value.
+
+    usage: every customer has 30 active days and 2 features: all tied, average rank 7.5 ->
+      100 x 6.5 / 13 = 50 each; logins: 13 customers at 60 (ranks 2..14, average 8 ->
+      100 x 7 / 13 = 53.846), USA_B at 30 (rank 1 -> 0). usage (no inactivity deduction):
+      A: (50 + 53.846 + 50) / 3 = 51.282; USA_B: (50 + 0 + 50) / 3 = 33.333.
+    support: ticket load 2 for 13 customers, 16 for SUP_B (lower is better: SUP_B ranks
+      first -> 0; the others 53.846); resolution 5 hours for all -> 50. support: A
+      (53.846 + 50) / 2 = 51.923; SUP_B (0 + 50) / 2 = 25.
+    """
+    tied = 100 * 7 / 13
+    a = percentile_scores.loc["ENG_A"]
+    assert a["usage_score"] == pytest.approx((50 + tied + 50) / 3, abs=1e-9)
+    assert a["support_score"] == pytest.approx((tied + 50) / 2, abs=1e-9)
+    usa_b = percentile_scores.loc["USA_B"]
+    assert usa_b["usage_score"] == pytest.approx(100 / 3, abs=1e-9)
+    sup_b = percentile_scores.loc["SUP_B"]
+    assert sup_b["support_score"] == pytest.approx(25, abs=1e-9)

@@ -2,14 +2,15 @@
 -- signal of int_health_signals_daily (null when the signal has no value). Incremental: a run
 -- computes the days of macro health_day_range (the new days, or everything when the
 -- normalisation, a band or a signal's window changed) from the stored signals.
---   percentile (var health_normalisation, the default): the average-rank percentile of the
+--   bands (var health_normalisation, the default): the points of the seed
+--     health_score_bands band holding the value (an absolute score: docs/decisions.md);
+--   percentile: the average-rank percentile of the
 --     signal among the customers with a value that day (macro health_avg_rank_pct; values
 --     rounded to 6 decimals so that values equal up to floating-point noise tie; a
 --     lower-is-better signal is negated first, so fewer tickets = more points), computed
 --     once per distinct value and day, then joined back signal by signal on DuckDB (no row
 --     per customer, day and signal: that long form and its pivot back dominated the health
---     history's build), through the long form on other engines (see `final`);
---   bands: the points of the seed health_score_bands band holding the value.
+--     history's build), through the long form on other engines (see `final`).
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
