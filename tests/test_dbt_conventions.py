@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+
+import pytest
 
 from orchestration.config import PROJECT_ROOT
 
@@ -59,3 +62,40 @@ def test_no_relation_is_read_around_ref_source_or_this():
         if pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+# The word issue followed by a number (optionally with #), or "the issue" in the possessive: a
+# reference to a tracker the repository does not contain. Code and docs name the feature or rule.
+_TRACKER_REFERENCE = re.compile(r"\b[Ii]ssues?\s*#?\d+\b|\b[Tt]he issue's\b")
+# Lock files are written by the resolver (package names and hashes), not by us.
+_NOT_OURS = re.compile(r"\.lock$")
+
+
+def _tracked_text_files() -> list[str]:
+    proc = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        pytest.skip("not a git checkout")
+    return [p for p in proc.stdout.split("\0") if p and not _NOT_OURS.search(p)]
+
+
+def test_no_reference_to_tracker_issue_numbers():
+    word = "iss" + "ue"  # spelled apart so this file does not match its own pattern
+    for caught in (f"({word} 4)", f"{word}s 3 and 5", f"{word} #10", f"the {word}'s definition"):
+        assert _TRACKER_REFERENCE.search(caught), caught
+    assert not _TRACKER_REFERENCE.search(f"the invoice's {word} date, {word}d_at 2026")
+    offenders = []
+    for rel in _tracked_text_files():
+        path = PROJECT_ROOT / rel
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:  # binary
+            continue
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            if _TRACKER_REFERENCE.search(line):
+                offenders.append(f"{rel}:{number}: {line.strip()[:100]}")
+    assert offenders == [], "say what the feature or rule is, not which issue:\n" + "\n".join(
+        offenders
+    )
