@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections import Counter
 
 import pytest
+import yaml
 
 from orchestration.config import PROJECT_ROOT
 
@@ -99,3 +101,57 @@ def test_no_reference_to_tracker_issue_numbers():
     assert offenders == [], "say what the feature or rule is, not which issue:\n" + "\n".join(
         offenders
     )
+
+
+# A description this long written out three times is a copy waiting to drift: it belongs in a
+# doc block (models/docs/*.md) that the YAML references with doc().
+_LONG_DESCRIPTION = 60
+_MAX_COPIES = 2
+
+
+def _yaml_descriptions() -> list[tuple[str, str]]:
+    """(file, text) of every literal description under models/, each written-out scalar once:
+    YAML aliases (a column list reused with *anchor) are one text, not several copies."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "models").rglob("*.yml")):
+        seen: set[int] = set()
+        stack = [yaml.compose(path.read_text())]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == "description" and isinstance(value, yaml.ScalarNode):
+                        if id(value) not in seen:
+                            seen.add(id(value))
+                            found.append((str(path.relative_to(PROJECT_ROOT)), value.value))
+                    else:
+                        stack.append(value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+    return found
+
+
+def test_long_descriptions_are_not_copied_across_yaml_files():
+    counts = Counter(text.strip() for _, text in _yaml_descriptions() if "doc(" not in text)
+    copied = sorted(
+        f"{n}x {text[:80]}"
+        for text, n in counts.items()
+        if len(text) > _LONG_DESCRIPTION and n > _MAX_COPIES
+    )
+    assert copied == [], "move these into a doc block under models/docs/:\n" + "\n".join(copied)
+
+
+def test_every_doc_block_is_used_and_every_doc_reference_exists():
+    block = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}")
+    reference = re.compile(r"""doc\(\s*["'](\w+)["']\s*\)""")
+    defined = {
+        name
+        for path in (PROJECT_ROOT / "models").rglob("*.md")
+        for name in block.findall(path.read_text())
+    }
+    used = {name for _, text in _yaml_descriptions() for name in reference.findall(text)}
+    assert sorted(used - defined) == []
+    assert sorted(defined - used - {"__overview__"}) == [], "unused doc blocks"
