@@ -155,3 +155,35 @@ def test_every_doc_block_is_used_and_every_doc_reference_exists():
     used = {name for _, text in _yaml_descriptions() for name in reference.findall(text)}
     assert sorted(used - defined) == []
     assert sorted(defined - used - {"__overview__"}) == [], "unused doc blocks"
+
+
+def _exposure_models(name: str) -> set[str]:
+    exposure = _manifest()["exposures"][f"exposure.pulse.{name}"]
+    return {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}
+
+
+def test_exposures_list_every_mart_their_consumer_reads():
+    """The marts each consumer's module reads, taken from the module itself, are in its
+    exposure's depends_on (models/exposures.yml), so lineage shows who reads each mart."""
+    from orchestration.alerts import episodes
+    from orchestration.assets.finance_reports import AGING_SUMMARY_SQL
+    from orchestration.reports import finance_workbook, pulse_report
+    from orchestration.reports.playbooks import PLAYBOOKS
+
+    report = {*pulse_report.WHOLE_TABLES, *pulse_report.SLICED_TABLES}
+    report |= {p.table for p in PLAYBOOKS}
+    assert report - _exposure_models("pulse_report") == set()
+    workbook = {finance_workbook.AGING_MART, finance_workbook.DELAY_MART}
+    workbook |= set(re.findall(r"\bfrom (\w+)", AGING_SUMMARY_SQL))
+    assert workbook == _exposure_models("finance_workbook")
+    assert _exposure_models("alert_delivery") == {episodes.MART}
+
+
+def test_bi_exposure_lists_the_marts_the_bi_guide_and_semantic_layer_name():
+    guide = (PROJECT_ROOT / "docs" / "bi.md").read_text()
+    semantic = (PROJECT_ROOT / "models" / "marts" / "semantic").glob("*.yml")
+    semantic_refs = {m for p in semantic for m in re.findall(r"ref\('(\w+)'\)", p.read_text())}
+    bi = _exposure_models("bi_dashboards")
+    assert semantic_refs <= bi
+    assert all(name in guide or name in semantic_refs for name in bi)
+    assert _manifest()["exposures"]["exposure.pulse.bi_dashboards"]["type"] == "dashboard"
