@@ -134,6 +134,7 @@ SLOW_FILES = (
     "test_health_demo.py",
     "test_quality_suites.py",
     "test_profiles.py",
+    "test_source_freshness.py",
 )
 
 

@@ -1,8 +1,8 @@
-"""The finance marts (issue 5) against an independent recomputation from the landing files.
+"""The finance marts against an independent recomputation from the landing files.
 
 pandas reads the demo landing folder directly (not the warehouse): files in lexicographic
 path order, the later row of a key wins, rows the contract would quarantine are skipped; it
-converts with seeds/exchange_rates.csv and applies the issue's definitions (void excluded,
+converts with seeds/exchange_rates.csv and applies the finance definitions (void excluded,
 paid when the cumulative payments up to the as-of date reach the amount, days past due,
 buckets current / 1-30 / 31-60 / 61-90 / 90+). The result must equal rpt_invoice_aging,
 rpt_aging_summary, rpt_payment_delay_by_customer and fct_receivables_monthly, on the demo
@@ -26,7 +26,7 @@ from tests.helpers import query_df, run_dbt
 
 EARLIER_AS_OF = "2025-12-31"
 CENT4 = Decimal("0.0001")
-# The issue's buckets, written out here independently of seeds/aging_buckets.csv.
+# The aging buckets, written out here independently of seeds/aging_buckets.csv.
 BUCKETS = [
     ("current", 0, 0),
     ("1-30", 1, 30),
@@ -146,7 +146,7 @@ def _to_usd(amount: Decimal, currency: str, on: dt.date, rates) -> Decimal:
     return (amount * rate).quantize(CENT4, rounding=ROUND_HALF_UP)
 
 
-# --- the issue's definitions ---------------------------------------------------------------
+# --- the finance definitions ---------------------------------------------------------------
 
 
 def _bucket(days: int) -> str:

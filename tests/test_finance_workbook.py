@@ -1,4 +1,4 @@
-"""The finance workbook and CSVs (issue 5), opened with openpyxl / pandas, never by eye.
+"""The finance workbook and CSVs, opened with openpyxl / pandas, never by eye.
 
 1. A small hand-made pair of reports: exact sheets, headers, freeze panes, autofilter, number
    formats, overdue fill + marker, sort order, values, CSVs.

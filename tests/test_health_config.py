@@ -1,4 +1,4 @@
-"""The scorecard is configuration, not code (issue 4): editing a weight or a category
+"""The scorecard is configuration, not code: editing a weight or a category
 threshold in a seed and re-running `dbt build` changes the scores, every day of the history
 included (the configuration fingerprint changed), without any SQL edit or --full-refresh.
 

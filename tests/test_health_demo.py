@@ -1,4 +1,4 @@
-"""The health score on the demo data (issue 4), checked against independent computations.
+"""The health score on the demo data, checked against independent computations.
 
 Uses the session fixture `demo_build` (scale 0.03, seed 7, as of 2026-06-30, dbt-built).
 The generator makes churners' signals worsen in the 90 days before they leave (usage drops

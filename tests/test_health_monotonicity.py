@@ -1,4 +1,4 @@
-"""Monotonicity of the health score (issue 4): two customers identical but for one worse
+"""Monotonicity of the health score: two customers identical but for one worse
 signal -> the worse one scores strictly lower, for each of the seven components.
 
 A small hand-made landing folder (written here, as of 2025-06-30): fourteen customers with the

@@ -1,5 +1,5 @@
 {#-
-    Finance helpers (issue 5). All of them render portable SQL.
+    Finance helpers. All of them render portable SQL.
 
     finance_invoice_exists(invoice_alias) -> boolean expression: the invoice counts for
         finance as of pulse_as_of_date(): it is not void (status of its latest export; 'paid'

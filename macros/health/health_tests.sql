@@ -1,5 +1,5 @@
 {#-
-    Generic tests of the health-score seeds (issue 4). Each returns the failing rows.
+    Generic tests of the health-score seeds. Each returns the failing rows.
 
     health_weights_sum_to_one(model, tolerance=0.000001)
         Model-level, on seeds/health_score_weights.csv: one row per scorecard whose weights do

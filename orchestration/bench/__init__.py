@@ -1,4 +1,4 @@
-"""Pulse's benchmark harness (issue 8): `python -m orchestration.bench --sf 1`, `make bench`.
+"""Pulse's benchmark harness: `python -m orchestration.bench --sf 1`, `make bench`.
 
 See orchestration/bench/harness.py and benchmarks/README.md.
 """

@@ -649,7 +649,7 @@ def _ratios(report: dict) -> dict:
 
 
 def _targets(report: dict) -> dict:
-    """The issue's targets (stated for SF10) against this run's numbers."""
+    """The performance targets (stated for SF10) against this run's numbers."""
     ratios = report["ratios"]
     peak = max(report["full_run"]["peak_rss_mb"], report.get("daily_run", {}).get("peak_rss_mb", 0))
     out = {

@@ -3,8 +3,9 @@
 Per source, one query over all of its files with DuckDB's own reader (read_csv,
 read_parquet, read_json), in a fresh in-memory database, in two variants:
 
-  * `count(*)`: the issue's definition. For Parquet this reads only the footers (DuckDB
-    answers count(*) from row-group metadata), so it is a very low bound for usage_events.
+  * `count(*)`: the definition the performance targets use. For Parquet this reads only the
+    footers (DuckDB answers count(*) from row-group metadata), so it is a very low bound for
+    usage_events.
   * `all columns`: count(*) plus count(<column>) of every column, which makes the reader
     decode every value of every file once: what any loader has to pay at least.
 

@@ -1,1 +1,1 @@
-"""Health score helpers (issue 4): the weight-fitting helper lives in fit_weights."""
+"""Health score helpers: the weight-fitting helper lives in fit_weights."""
