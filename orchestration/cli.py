@@ -23,19 +23,25 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance
 
-from orchestration.config import PROJECT_ROOT, settings
+from orchestration.config import PROJECT_ROOT, Settings, settings
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
+from orchestration.resources import PulseSettings, run_config_for
 from orchestration.warehouse import connect_reader, lock_holder
 
 
-def run_pipeline() -> bool:
+def run_pipeline(as_of: str | None = None, landing: str | None = None) -> bool:
+    """The refresh job once, in this process; `as_of` and `landing` (None: the environment)
+    go in as run config, as the launchpad would set them."""
     from orchestration.definitions import defs  # slow import: only when running
 
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
     # Step-level detail goes to the Dagster UI (`make ui`); the terminal gets warnings and errors.
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = defs.resolve_job_def("pulse_refresh").execute_in_process(
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        **run_config_for(as_of_date=as_of, landing_dir=landing),
+    }
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
     for line in ignored_lines(result) + failure_lines(result) + check_lines(result):
@@ -103,8 +109,8 @@ def _fetch(con, sql: str):
         return []
 
 
-def summary() -> str:
-    cfg = settings()
+def summary(cfg: Settings | None = None) -> str:
+    cfg = cfg or settings()
     lines = [f"Pulse, as of {cfg.as_of_date}", ""]
     lines += _ledger_summary(cfg.warehouse)
     serving = current_dir(cfg.serving_dir) / "pulse.duckdb"
@@ -244,8 +250,11 @@ def _last_run_lines() -> list[str]:
         run = record.dagster_run
         started = _timestamp(record.start_time)
         ended = _timestamp(record.end_time)
+        pulse_config = (run.run_config or {}).get("resources", {}).get("pulse", {})
+        as_of = (pulse_config.get("config") or {}).get("as_of_date")
         lines = [
             f"Last run: {run.run_id[:8]} {run.status.value.lower()}"
+            + (f", as of {as_of} (run config)" if as_of else "")
             + (f", started {started}" if started else "")
             + (f", ended {ended}" if ended else "")
         ]
@@ -412,12 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
-        if args.as_of:
-            os.environ["PULSE_AS_OF_DATE"] = args.as_of
-        if args.landing:
-            os.environ["PULSE_LANDING_DIR"] = str(args.landing.expanduser().resolve())
-        ok = run_pipeline()
-        print(summary())
+        landing = str(args.landing.expanduser().resolve()) if args.landing else None
+        ok = run_pipeline(as_of=args.as_of, landing=landing)
+        print(summary(PulseSettings(as_of_date=args.as_of, landing_dir=landing).get()))
         if not ok:
             print("\nThe run FAILED: see the Dagster logs above (or `pulse ui`).", file=sys.stderr)
             return 1

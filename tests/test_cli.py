@@ -3,25 +3,30 @@ starting servers or the whole pipeline (the long-running tools are replaced by a
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import logging
 import tomllib
 
 import pytest
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetKey,
     DagsterInstance,
     Definitions,
     Failure,
+    RetryRequested,
     asset,
     asset_check,
     define_asset_job,
 )
 
 from orchestration import cli
+from orchestration.assets.retries import retry_when_busy
 from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.schema import ensure_schema
-from orchestration.warehouse import connect_writer
+from orchestration.warehouse import WarehouseBusy, connect_writer
 
 
 def test_pyproject_declares_the_pulse_console_script():
@@ -161,3 +166,88 @@ def test_status_without_history_says_so(env, capsys):
     out = capsys.readouterr().out
     assert "Last run: no Dagster run history" in out
     assert f"No warehouse yet at {env / 'wh' / 'pulse.duckdb'}" in out
+
+
+# -- the as-of date and the landing folder as run configuration ------------------------
+
+
+def test_run_config_overrides_the_environment_and_empty_keeps_it(env):
+    from orchestration.resources import PulseSettings
+
+    assert PulseSettings().get().as_of_date == dt.date(2025, 6, 30)  # PULSE_AS_OF_DATE
+    configured = PulseSettings(as_of_date="2025-06-01", landing_dir=str(env / "other")).get()
+    assert configured.as_of_date == dt.date(2025, 6, 1)
+    assert configured.landing_dir == env / "other"
+    with pytest.raises(ValueError, match="run config as_of_date must be YYYY-MM-DD"):
+        PulseSettings(as_of_date="June 1st").get()
+
+
+def test_a_run_with_as_of_in_its_run_config_uses_that_date(env):
+    """The launchpad's run config, on the real refresh job: only the landing preflight runs
+    (the cheapest asset), and it reports the date and folder the run used."""
+    from orchestration.definitions import defs
+    from orchestration.resources import run_config_for
+
+    landing = env / "landing2"
+    (landing / "customers").mkdir(parents=True)
+    job = defs.resolve_job_def(cli.REFRESH_JOB)
+    # the launchpad shows the fields: resources.pulse.config.as_of_date / landing_dir
+    fields = job.run_config_schema.config_type.fields["resources"].config_type.fields
+    assert {"as_of_date", "landing_dir"} <= set(
+        fields["pulse"].config_type.fields["config"].config_type.fields
+    )
+    result = job.execute_in_process(
+        run_config=run_config_for(as_of_date="2025-06-01", landing_dir=str(landing)),
+        asset_selection=[AssetKey("landing")],
+        instance=DagsterInstance.ephemeral(),
+    )
+    metadata = result.asset_materializations_for_node("landing")[-1].metadata
+    assert metadata["as_of_date"].value == "2025-06-01"  # not PULSE_AS_OF_DATE's 2025-06-30
+    assert metadata["landing_dir"].value == str(landing)
+
+
+def test_pulse_run_passes_as_of_and_landing_as_run_config(env, monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(cli, "run_pipeline", lambda **kw: seen.append(kw) or True)
+    monkeypatch.chdir(env)
+    assert cli.main(["run", "--as-of", "2025-06-01", "--landing", "mine"]) == 0
+    assert seen == [{"as_of": "2025-06-01", "landing": str(env / "mine")}]
+    assert "Pulse, as of 2025-06-01" in capsys.readouterr().out
+
+
+# -- a busy warehouse is retried later in the run ----------------------------------------
+
+
+class _Context:
+    def __init__(self, retry_number: int):
+        self.retry_number = retry_number
+        self.log = logging.getLogger("test")
+
+
+def _busy(context):
+    with retry_when_busy(context):
+        raise WarehouseBusy("wh.duckdb is held open by duckdb (PID 42)")
+
+
+def test_a_busy_warehouse_asks_for_a_retry_until_the_retries_are_used(monkeypatch):
+    monkeypatch.delenv("PULSE_BUSY_RETRIES", raising=False)
+    monkeypatch.setenv("PULSE_BUSY_RETRY_SECONDS", "30")
+    for attempt in (0, 1):
+        with pytest.raises(RetryRequested) as retry:
+            _busy(_Context(attempt))
+        assert (retry.value.max_retries, retry.value.seconds_to_wait) == (2, 30)
+    with pytest.raises(Failure) as failed:
+        _busy(_Context(2))
+    assert failed.value.description == "WarehouseBusy: wh.duckdb is held open by duckdb (PID 42)"
+    assert failed.value.allow_retries is False
+
+
+def test_no_retries_fails_at_once(monkeypatch):
+    monkeypatch.setenv("PULSE_BUSY_RETRIES", "0")
+    with pytest.raises(Failure, match="PID 42"):
+        _busy(_Context(0))
+
+
+def test_other_errors_are_not_retried():
+    with pytest.raises(ZeroDivisionError), retry_when_busy(_Context(0)):
+        1 / 0  # noqa: B018

@@ -19,6 +19,7 @@ from dagster_dbt import (
 )
 
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
+from orchestration.assets.retries import retry_when_busy
 from orchestration.config import TARGETS, settings
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
@@ -120,7 +121,7 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
     cfg = pulse.get()
     # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
     os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
-    with writer_lock(cfg.warehouse):
+    with retry_when_busy(context), writer_lock(cfg.warehouse):
         # dbt opens the file in its own process: wait here for any other holder (a duckdb
         # CLI, a notebook), so dbt never starts only to fail on DuckDB's lock.
         wait_until_free(cfg.warehouse)
