@@ -14,6 +14,7 @@ from orchestration.checks.raw_checks import raw_checks
 from orchestration.jobs import refresh_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh
+from orchestration.sensors import landing_sensor
 
 defs = Definitions(
     assets=[
@@ -28,5 +29,6 @@ defs = Definitions(
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[refresh_job],
     schedules=[daily_refresh],
+    sensors=[landing_sensor],
     resources=build_resources(),
 )
