@@ -38,7 +38,7 @@ def run_pipeline(as_of: str | None = None, landing: str | None = None) -> bool:
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
     # Step-level detail goes to the Dagster UI (`make ui`); the terminal gets warnings and errors.
     run_config = {
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}, "pulse_progress": {}},
         **run_config_for(as_of_date=as_of, landing_dir=landing),
     }
     result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(

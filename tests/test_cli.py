@@ -251,3 +251,52 @@ def test_no_retries_fails_at_once(monkeypatch):
 def test_other_errors_are_not_retried():
     with pytest.raises(ZeroDivisionError), retry_when_busy(_Context(0)):
         1 / 0  # noqa: B018
+
+
+# -- progress lines -------------------------------------------------------------------
+
+
+def test_progress_prints_a_line_per_step_with_rows_and_failed_checks(capsys):
+    from dagster import MaterializeResult, colored_console_logger
+
+    from orchestration.progress import progress_logger
+
+    @asset(key=["raw", "customers"])
+    def raw_customers():
+        return MaterializeResult(
+            metadata={
+                "files_new": 2,
+                "rows_loaded": 1200,
+                "rows_quarantined": 3,
+                "files_rejected": 1,
+            }
+        )
+
+    @asset_check(asset=raw_customers)
+    def customers_unique():
+        return AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR)
+
+    job = define_asset_job(cli.REFRESH_JOB)
+    defs = Definitions(
+        assets=[raw_customers],
+        asset_checks=[customers_unique],
+        jobs=[job],
+        loggers={"console": colored_console_logger, "pulse_progress": progress_logger},
+    )
+    defs.resolve_job_def(cli.REFRESH_JOB).execute_in_process(
+        run_config={"loggers": {"pulse_progress": {}}}, instance=DagsterInstance.ephemeral()
+    )
+    lines = [line[9:] for line in capsys.readouterr().out.splitlines()]  # after "HH:MM:SS "
+    assert "start raw__customers" in lines
+    done = [line for line in lines if line.startswith("done   raw__customers (")]
+    assert len(done) == 1
+    assert done[0].endswith(": 2 new file(s), 1,200 rows loaded, 3 quarantined, 1 file(s) rejected")
+    assert "check customers_unique on raw/customers failed (ERROR)" in lines
+
+
+def test_the_refresh_job_takes_the_progress_logger():
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(cli.REFRESH_JOB)
+    loggers = job.run_config_schema.config_type.fields["loggers"].config_type.fields
+    assert {"console", "pulse_progress"} <= set(loggers)
