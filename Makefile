@@ -22,7 +22,7 @@ SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
 test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
 compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse demo run ui test lint bench bench-targets compare-targets clean
+.PHONY: install install-spark parse demo run ui docs status test lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -59,15 +59,23 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 ## demo: install, generate demo data, run the whole pipeline, print a summary
 demo: parse
 	$(BIN)/python -m orchestration.demo_data.generate --out data/landing --scale $(SCALE) --seed $(SEED)
-	$(BIN)/python -m orchestration.cli run
+	$(BIN)/pulse run
 
 ## run: the full pipeline on $PULSE_LANDING_DIR into $PULSE_WAREHOUSE
 run: parse
-	$(BIN)/python -m orchestration.cli run
+	$(BIN)/pulse run
 
 ## ui: the Dagster UI on http://127.0.0.1:3000
 ui: parse
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/pulse ui
+
+## docs: dbt's documentation site (lineage, exposures) on http://127.0.0.1:8080
+docs: parse
+	$(BIN)/pulse docs
+
+## status: the last run, what was loaded or rejected, failed checks, where the outputs are
+status: install
+	$(BIN)/pulse status
 
 lint: install
 	$(BIN)/ruff check orchestration tests

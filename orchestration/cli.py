@@ -1,31 +1,47 @@
-"""Command line: `python -m orchestration.cli run` runs the whole pipeline once.
+"""The `pulse` command (console script; also `python -m orchestration.cli`).
 
-It executes the Dagster refresh job in this process against the Dagster instance in
-$DAGSTER_HOME (so the run shows up in `make ui`), then prints where the results are.
+    pulse run [--as-of DATE] [--landing DIR]   the whole pipeline once, then `pulse status`
+    pulse status                               what the last run did and where the outputs are
+    pulse ui [--port N]                        the Dagster UI (dagster dev) on 127.0.0.1
+    pulse docs [--port N] [--no-serve]         dbt's documentation site, served on 127.0.0.1
+    pulse fit-weights [fit_weights options]    propose health-score weights (health/fit_weights)
+
+`run` executes the Dagster refresh job in this process against the Dagster instance in
+$DAGSTER_HOME (so the run shows up in `pulse ui`), then prints where the results are.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance
 
-from orchestration.config import settings
+from orchestration.config import PROJECT_ROOT, Settings, settings
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
+from orchestration.resources import PulseSettings, run_config_for
 from orchestration.warehouse import connect_reader, lock_holder
 
 
-def run_pipeline() -> bool:
+def run_pipeline(as_of: str | None = None, landing: str | None = None) -> bool:
+    """The refresh job once, in this process; `as_of` and `landing` (None: the environment)
+    go in as run config, as the launchpad would set them."""
     from orchestration.definitions import defs  # slow import: only when running
 
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
     # Step-level detail goes to the Dagster UI (`make ui`); the terminal gets warnings and errors.
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = defs.resolve_job_def("pulse_refresh").execute_in_process(
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}, "pulse_progress": {}},
+        **run_config_for(as_of_date=as_of, landing_dir=landing),
+    }
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=run_config
     )
     for line in ignored_lines(result) + failure_lines(result) + check_lines(result):
@@ -83,8 +99,6 @@ def check_lines(result) -> list[str]:
 
 
 def _has_dagster_home() -> bool:
-    import os
-
     return bool(os.environ.get("DAGSTER_HOME"))
 
 
@@ -95,8 +109,8 @@ def _fetch(con, sql: str):
         return []
 
 
-def summary() -> str:
-    cfg = settings()
+def summary(cfg: Settings | None = None) -> str:
+    cfg = cfg or settings()
     lines = [f"Pulse, as of {cfg.as_of_date}", ""]
     lines += _ledger_summary(cfg.warehouse)
     serving = current_dir(cfg.serving_dir) / "pulse.duckdb"
@@ -131,8 +145,7 @@ def _open_reader(path: Path, what: str) -> tuple[duckdb.DuckDBPyConnection | Non
     the summary is what people run when something looks wrong)."""
     if not path.exists():
         return None, (
-            f"No {what} yet at {path}: run the pipeline (`make run`, or"
-            " `python -m orchestration.cli run`) to build it."
+            f"No {what} yet at {path}: run the pipeline (`pulse run`, or `make run`) to build it."
         )
     try:
         return connect_reader(path), ""
@@ -220,18 +233,207 @@ def _serving_summary(serving: Path) -> list[str]:
         con.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pulse")
+def _last_run_lines() -> list[str]:
+    """The refresh job's last run in the Dagster instance ($DAGSTER_HOME): id, status, times,
+    failed steps and failed checks. Never raises: status is what people run when in doubt."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home or not Path(home).is_dir():
+        return ["Last run: no Dagster run history (DAGSTER_HOME unset or missing)."]
+    try:
+        from dagster import DagsterEventType, RunsFilter
+
+        instance = DagsterInstance.get()
+        records = instance.get_run_records(RunsFilter(job_name=REFRESH_JOB), limit=1)
+        if not records:
+            return ["Last run: none yet in the Dagster instance at " + home + "."]
+        record = records[0]
+        run = record.dagster_run
+        started = _timestamp(record.start_time)
+        ended = _timestamp(record.end_time)
+        pulse_config = (run.run_config or {}).get("resources", {}).get("pulse", {})
+        as_of = (pulse_config.get("config") or {}).get("as_of_date")
+        lines = [
+            f"Last run: {run.run_id[:8]} {run.status.value.lower()}"
+            + (f", as of {as_of} (run config)" if as_of else "")
+            + (f", started {started}" if started else "")
+            + (f", ended {ended}" if ended else "")
+        ]
+        events = instance.get_records_for_run(
+            run.run_id,
+            of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION},
+            limit=10_000,
+        ).records
+    except Exception as exc:  # a broken or foreign instance must not hide the rest
+        return [f"Last run: cannot read the Dagster instance at {home}: {exc}"]
+    for record in events:
+        event = record.event_log_entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause
+            lines.append(f"  step {event.step_key} failed: {_error_line(error)}")
+        else:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed:
+                lines.append(
+                    f"  check {evaluation.check_name} on"
+                    f" {evaluation.asset_key.to_user_string()} failed"
+                    f" ({evaluation.severity.value})"
+                )
+    return lines
+
+
+def _timestamp(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _published_lines() -> list[str]:
+    """Which run the serving copy (what BI reads) comes from, and its as-of date."""
+    serving = current_dir(settings().serving_dir) / "pulse.duckdb"
+    if not serving.exists():
+        return []
+    con, why = _open_reader(serving, "serving copy")
+    if con is None:
+        return [why]
+    try:
+        rows = _fetch(con, "select run_id, as_of_date, published_at from pulse_run")
+    finally:
+        con.close()
+    if not rows:
+        return []
+    run_id, as_of, published = rows[0]
+    return [f"Published: run {str(run_id)[:8]}, as of {as_of}, at {published:%Y-%m-%d %H:%M} UTC"]
+
+
+def status() -> str:
+    return "\n".join([*_last_run_lines(), *_published_lines(), "", summary()])
+
+
+REFRESH_JOB = "pulse_refresh"
+
+
+def _bin(name: str) -> str:
+    """A tool installed beside this Python (the venv's dagster, dbt), else from PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+def _exec(cmd: list[str], env: dict[str, str] | None = None) -> int:
+    """Run a long-lived tool (a server) in the foreground; Ctrl-C stops it."""
+    try:
+        return subprocess.run(cmd, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+def ensure_dagster_home() -> Path:
+    """$DAGSTER_HOME, defaulting to .dagster_home/ in the project, with Pulse's dagster.yaml
+    (the writer pool's limit) copied in when missing: `pulse ui` from a `pip install .`
+    works without the Makefile."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(PROJECT_ROOT / "orchestration" / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def ui(port: int) -> int:
+    ensure_dagster_home()
+    cmd = [_bin("dagster"), "dev", "-m", "orchestration.definitions"]
+    return _exec([*cmd, "-h", "127.0.0.1", "-p", str(port)], env=dict(os.environ))
+
+
+def docs(port: int, serve: bool) -> int:
+    """dbt docs generate (the catalog reads the working warehouse, under the writer lock),
+    then dbt docs serve on 127.0.0.1. dbt's site is one self-contained page: no network."""
+    from orchestration.resources import dbt_command
+    from orchestration.warehouse import wait_until_free, writer_lock
+
+    cfg = settings()
+    env = cfg.dbt_env()
+    if cfg.target == "duckdb":
+        with writer_lock(cfg.warehouse):
+            wait_until_free(cfg.warehouse)
+            code = _exec(dbt_command("docs", "generate", "--static", executable=_bin("dbt")), env)
+    else:
+        code = _exec(dbt_command("docs", "generate", "--static", executable=_bin("dbt")), env)
+    if code != 0:
+        print("dbt docs generate failed: see its log above.", file=sys.stderr)
+        return code
+    site = PROJECT_ROOT / "target" / "static_index.html"
+    print(f"dbt docs: {site} (one file, opens offline)")
+    if not serve:
+        return 0
+    print(f"Serving on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    serve_args = ("docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser")
+    return _exec(dbt_command(*serve_args, executable=_bin("dbt")), env)
+
+
+def fit_weights(args: list[str]) -> int:
+    from orchestration.health import fit_weights as fit
+
+    if not any(a == "--warehouse" or a.startswith("--warehouse=") for a in args):
+        args = ["--warehouse", str(settings().warehouse), *args]
+    return fit.main(args)
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse", description="Pulse: customer-health warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="ingest new landing files, dbt build, publish")
-    sub.add_parser("summary", help="print what the warehouse holds")
-    args = parser.parse_args(argv)
+    run = sub.add_parser("run", help="ingest new landing files, dbt build, publish, report")
+    run.add_argument(
+        "--as-of", type=_iso_date, help="the date that counts as today (default: today, UTC)"
+    )
+    run.add_argument("--landing", type=Path, help="landing folder (default: $PULSE_LANDING_DIR)")
+    sub.add_parser("status", help="the last run, what was loaded, failed checks, the outputs")
+    sub.add_parser("summary", help="what the warehouse holds (part of `status`)")
+    ui_parser = sub.add_parser("ui", help="the Dagster UI on http://127.0.0.1:3000")
+    ui_parser.add_argument("--port", type=int, default=3000)
+    docs_parser = sub.add_parser("docs", help="dbt's documentation site on http://127.0.0.1:8080")
+    docs_parser.add_argument("--port", type=int, default=8080)
+    docs_parser.add_argument("--no-serve", dest="serve", action="store_false", help="generate only")
+    sub.add_parser(
+        "fit-weights",
+        help="propose health-score weights (options: pulse fit-weights -- --help)",
+        add_help=False,
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "fit-weights":
+        return fit_weights([a for a in rest if a != "--"])
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
-        ok = run_pipeline()
-        print(summary())
+        landing = str(args.landing.expanduser().resolve()) if args.landing else None
+        ok = run_pipeline(as_of=args.as_of, landing=landing)
+        print(summary(PulseSettings(as_of_date=args.as_of, landing_dir=landing).get()))
         if not ok:
-            print("\nThe run FAILED: see the Dagster logs above (or `make ui`).", file=sys.stderr)
+            print("\nThe run FAILED: see the Dagster logs above (or `pulse ui`).", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "ui":
+        return ui(args.port)
+    if args.command == "docs":
+        return docs(args.port, args.serve)
+    if args.command == "status":
+        print(status())
         return 0
     print(summary())
     return 0

@@ -46,18 +46,27 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _path(var: str, default: str) -> Path:
-    p = Path(os.environ.get(var) or default).expanduser()
-    return p if p.is_absolute() else (PROJECT_ROOT / p).resolve()
+    return resolve_path(os.environ.get(var) or default)
 
 
 def _as_of_date() -> dt.date:
     raw = os.environ.get("PULSE_AS_OF_DATE")
     if not raw:
         return dt.datetime.now(dt.UTC).date()
+    return parse_as_of(raw, "PULSE_AS_OF_DATE")
+
+
+def parse_as_of(raw: str, what: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        return dt.date.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise ValueError(f"PULSE_AS_OF_DATE must be YYYY-MM-DD, got {raw!r}") from exc
+        raise ValueError(f"{what} must be YYYY-MM-DD, got {raw!r}") from exc
+
+
+def resolve_path(raw: str) -> Path:
+    """A path as Pulse reads one: `~` expanded, relative to the repository root."""
+    p = Path(raw).expanduser()
+    return p if p.is_absolute() else (PROJECT_ROOT / p).resolve()
 
 
 @dataclass(frozen=True)

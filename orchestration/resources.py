@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -9,8 +10,9 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import Field
 
-from orchestration.config import PROJECT_ROOT, Settings, settings
+from orchestration.config import PROJECT_ROOT, Settings, parse_as_of, resolve_path, settings
 
 # The dbt installed beside this Python (the project's .venv), even when .venv/bin is not on PATH.
 _VENV_DBT = Path(sys.executable).parent / "dbt"
@@ -46,10 +48,39 @@ def dbt_command(
 
 
 class PulseSettings(ConfigurableResource):
-    """Pulse's paths and as-of date, read from the environment when a run starts."""
+    """Pulse's paths and as-of date, read from the environment when a run starts; the as-of
+    date and the landing folder can be set per run (the launchpad's run config, `pulse run
+    --as-of`), which re-runs a past date. Empty = the environment, so a long-running Dagster
+    process never pins the day it started as "today"."""
+
+    as_of_date: str | None = Field(
+        default=None,
+        description="The date that counts as today for this run (YYYY-MM-DD). Empty: "
+        "PULSE_AS_OF_DATE, else today (UTC).",
+    )
+    landing_dir: str | None = Field(
+        default=None,
+        description="The landing folder for this run. Empty: PULSE_LANDING_DIR, else data/landing.",
+    )
 
     def get(self) -> Settings:
-        return settings()
+        cfg = settings()
+        changes = {}
+        if self.as_of_date:
+            changes["as_of_date"] = parse_as_of(self.as_of_date, "run config as_of_date")
+        if self.landing_dir:
+            changes["landing_dir"] = resolve_path(self.landing_dir)
+        return dataclasses.replace(cfg, **changes)
+
+
+def run_config_for(as_of_date: str | None = None, landing_dir: str | None = None) -> dict:
+    """The run config that sets a run's as-of date and landing folder (None: the default)."""
+    config = {
+        key: value
+        for key, value in (("as_of_date", as_of_date), ("landing_dir", landing_dir))
+        if value
+    }
+    return {"resources": {"pulse": {"config": config}}} if config else {}
 
 
 def build_resources() -> dict:

@@ -88,6 +88,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("PULSE_DATA_DOCS", "off")
     monkeypatch.setenv("PULSE_AS_OF_DATE", AS_OF)
     monkeypatch.setenv("PULSE_LOCK_TIMEOUT", "2")
+    monkeypatch.setenv("PULSE_BUSY_RETRIES", "0")  # no retry later in the run (tested apart)
     return tmp_path
 
 

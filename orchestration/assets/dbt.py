@@ -19,7 +19,9 @@ from dagster_dbt import (
 )
 
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
+from orchestration.assets.retries import retry_when_busy
 from orchestration.config import TARGETS, settings
+from orchestration.progress import DBT_LOG_PREFIX
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
@@ -120,7 +122,7 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
     cfg = pulse.get()
     # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
     os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
-    with writer_lock(cfg.warehouse):
+    with retry_when_busy(context), writer_lock(cfg.warehouse):
         # dbt opens the file in its own process: wait here for any other holder (a duckdb
         # CLI, a notebook), so dbt never starts only to fail on DuckDB's lock.
         wait_until_free(cfg.warehouse)
@@ -149,6 +151,7 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
             PULSE_TEST_ALL_DAYS="1" if all_days else "",
         ):
             invocation = dbt.cli(production_build_args(), context=context)
+        context.log.info(f"{DBT_LOG_PREFIX}{invocation.target_path / 'dbt.log'}")
         yield from invocation.stream()
     _keep_parse_state(invocation.target_path)
 

@@ -13,6 +13,7 @@ from dagster import (
     asset,
 )
 
+from orchestration.assets.retries import retry_when_busy
 from orchestration.contract import SOURCES, Source
 from orchestration.ingest.failures import RETRY_NOTE
 from orchestration.ingest.loader import load_source
@@ -70,7 +71,7 @@ def build_ingestion_asset(source: Source):
     )
     def _ingest(context: AssetExecutionContext, pulse: PulseSettings) -> MaterializeResult:
         cfg = pulse.get()
-        with connect_writer(cfg.warehouse) as con:
+        with retry_when_busy(context), connect_writer(cfg.warehouse) as con:
             results = load_source(con, cfg.landing_dir, source.name, context.run.run_id)
             new = [r for r in results if r.status != "skipped"]
             for r in new:

@@ -14,10 +14,11 @@ from dagster import (
 )
 
 from orchestration.assets.ingestion import LANDING_KEY, WRITER_POOL
+from orchestration.assets.retries import retry_when_busy
 from orchestration.ingest.landing import LandingError, record_ignored, scan_landing
 from orchestration.ingest.schema import ensure_schema
 from orchestration.resources import PulseSettings
-from orchestration.warehouse import WarehouseBusy, connect_writer
+from orchestration.warehouse import connect_writer
 
 
 def _ignored_table(scan, new_paths: set[str]) -> str:
@@ -42,18 +43,20 @@ def landing_asset(context: AssetExecutionContext, pulse: PulseSettings) -> Mater
     cfg = pulse.get()
     try:
         scan = scan_landing(cfg.landing_dir)
-        # The run's first writing step: a busy warehouse stops the run here, once.
-        with connect_writer(cfg.warehouse) as con:
-            ensure_schema(con)
-            new = record_ignored(con, scan, context.run.run_id)
-    except (LandingError, WarehouseBusy) as exc:
+    except LandingError as exc:
         raise Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from None
+    # The run's first writing step: a busy warehouse stops the run here, once (retried later).
+    with retry_when_busy(context), connect_writer(cfg.warehouse) as con:
+        ensure_schema(con)
+        new = record_ignored(con, scan, context.run.run_id)
     for entry in scan.ignored:
         context.log.warning(f"ignored {entry.path} in {cfg.landing_dir}: {entry.reason}")
     new_paths = {e.path for e in new}
     return MaterializeResult(
         metadata={
             "landing_dir": MetadataValue.path(str(cfg.landing_dir)),
+            # the run's as-of date (run config, else PULSE_AS_OF_DATE, else today)
+            "as_of_date": cfg.as_of_date.isoformat(),
             "sources": ", ".join(scan.sources),
             "profiles": ", ".join(scan.profiles),
             "ignored": len(scan.ignored),

@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from orchestration.assets.dbt import MANIFEST
 from orchestration.assets.ingestion import WRITER_POOL
+from orchestration.assets.retries import retry_when_busy
 from orchestration.marts import mart_sql
 from orchestration.publish import publish
 from orchestration.resources import PulseSettings
@@ -40,7 +41,7 @@ def serving(context: AssetExecutionContext, pulse: PulseSettings) -> Materialize
     cfg = pulse.get()
     # On the Spark target the marts are Parquet tables of the Spark warehouse.
     sources = {name: mart_sql(cfg, name) for _, name in MARTS} if cfg.target == "spark" else {}
-    with connect_writer(cfg.warehouse) as con:
+    with retry_when_busy(context), connect_writer(cfg.warehouse) as con:
         published = publish(
             con, cfg.serving_dir, MARTS, context.run.run_id, cfg.as_of_date, sources=sources
         )

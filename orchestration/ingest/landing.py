@@ -14,6 +14,7 @@ per path, so they show in rpt_load_files; the reason names the path's kind, neve
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import SOURCES
-from orchestration.ingest.loader import file_sha256, is_hidden_or_setting
+from orchestration.ingest.loader import file_sha256, is_hidden_or_setting, landing_files
 from orchestration.ingest.profiles import Catalog, load_catalog
 
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
@@ -207,3 +208,40 @@ def record_ignored(
         ],
     )
     return new
+
+
+@dataclass(frozen=True)
+class LandingFingerprint:
+    """Every file the loader would read, by path relative to the landing folder: (size,
+    modification time in ns). Equal fingerprints: nothing new or changed to load."""
+
+    files: dict[str, tuple[int, int]]
+
+    @property
+    def digest(self) -> str:
+        text = "\n".join(f"{path}\t{size}\t{mtime}" for path, (size, mtime) in self.files.items())
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def newest_mtime_ns(self) -> int:
+        return max((mtime for _, mtime in self.files.values()), default=0)
+
+
+def landing_fingerprint(landing_dir: Path, catalog: Catalog | None = None) -> LandingFingerprint:
+    """The fingerprint of the files in the source folders and the profile datasets' folders
+    (the loader's own listing; dot and `_` names are not data); LandingError as scan_landing."""
+    catalog = catalog if catalog is not None else load_catalog()
+    scan = scan_landing(landing_dir, catalog)
+    folders = list(scan.sources)
+    folders += [
+        f"{name}/{dataset}" for name in scan.profiles for dataset in catalog.profiles[name].datasets
+    ]
+    files = {}
+    for folder in folders:
+        for path in landing_files(landing_dir, folder):
+            try:
+                stat = path.stat()
+            except OSError:  # a dangling link: the loader refuses it; its own state counts
+                stat = path.lstat()
+            files[path.relative_to(landing_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return LandingFingerprint(dict(sorted(files.items())))

@@ -1,0 +1,104 @@
+"""Progress lines for `pulse run`: one line per step as it starts and ends, derived from
+Dagster's event stream through a run logger (`pulse_progress`, enabled by `pulse run`'s run
+config). Ingestion steps end with their rows, dbt prints models done / total with the slowest
+so far (every tenth), failed checks are named at once, and dbt's full log file is named."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from dagster import logger
+
+DBT_LOG_PREFIX = "dbt's full log: "
+
+
+class ProgressHandler(logging.Handler):
+    def __init__(self, stream=None, dbt_total: int | None = None):
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+        self.dbt_total = dbt_total
+        self.started: dict[str, float] = {}
+        self.metadata: dict[str, dict] = {}
+        self.dbt_done = 0
+        self.slowest: tuple[float, str] | None = None
+        self.checks = 0
+
+    def _print(self, text: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=self.stream or sys.stdout, flush=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        message = str(meta.get("orig_message") or "")
+        if event is None:
+            if message.startswith(DBT_LOG_PREFIX):
+                self._print(message)
+            return
+        kind, step = event.event_type_value, event.step_key
+        if kind == "STEP_START":
+            self.started[step] = time.monotonic()
+            self._print(f"start {step}")
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            seconds = time.monotonic() - self.started.get(step, time.monotonic())
+            word = "done  " if kind == "STEP_SUCCESS" else "FAILED"
+            self._print(f"{word} {step} ({seconds:.1f}s){self._rows(step)}")
+        elif kind == "ASSET_MATERIALIZATION":
+            self._materialized(step, event.event_specific_data.materialization)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            self.checks += 1
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                self._print(
+                    f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+                    f" failed ({evaluation.severity.value})"
+                )
+
+    def _materialized(self, step: str, materialization) -> None:
+        metadata = {k: v.value for k, v in materialization.metadata.items()}
+        if "Execution Duration" not in metadata:  # not a dbt node: Pulse's own asset
+            self.metadata[step] = metadata
+            return
+        self.dbt_done += 1
+        name = materialization.asset_key.to_user_string()
+        seconds = float(metadata["Execution Duration"] or 0)
+        if self.slowest is None or seconds > self.slowest[0]:
+            self.slowest = (seconds, name)
+        total = self.dbt_total or 0
+        if self.dbt_done % 10 == 0 or self.dbt_done == total:
+            of = f"/{total}" if total else ""
+            self._print(
+                f"dbt: {self.dbt_done}{of} models and seeds built"
+                f" (slowest so far: {self.slowest[1]} {self.slowest[0]:.1f}s)"
+            )
+
+    def _rows(self, step: str) -> str:
+        metadata = self.metadata.get(step, {})
+        if "rows_loaded" in metadata:
+            return (
+                f": {metadata.get('files_new', 0)} new file(s), {metadata['rows_loaded']:,} rows"
+                f" loaded, {metadata.get('rows_quarantined', 0):,} quarantined,"
+                f" {metadata.get('files_rejected', 0)} file(s) rejected"
+            )
+        if step.startswith("pulse_dbt_models") or "dbt" in step:
+            return f": {self.dbt_done} dbt models and seeds, {self.checks} checks so far"
+        return ""
+
+
+def _dbt_total() -> int | None:
+    try:
+        from orchestration.assets.dbt import pulse_dbt_models
+
+        return len(pulse_dbt_models.keys)
+    except Exception:  # a count is a nicety: never fail a run for it
+        return None
+
+
+@logger(description="One line per step for `pulse run` (plain lines for terminals and logs)")
+def progress_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger("pulse_progress")
+    log.setLevel(logging.DEBUG)
+    log.handlers = [ProgressHandler(dbt_total=_dbt_total())]
+    log.propagate = False
+    return log
