@@ -181,7 +181,7 @@ def test_categories_follow_the_fixed_rule_on_the_as_of_day(wh, as_of):
 
 
 def test_below_50_is_a_minority_that_churns_clearly_more(wh, as_of):
-    """"Below 50 = needs attention" means something under the default (bands
+    """The rule "below 50 = needs attention" means something under the default (bands
     points, fixed categories). Measured on this data (docs/decisions.md): 8.3% of the active
     customers are below 50 on the as-of day (7.8-21.7% over the history's days), and at the
     backtest's month starts customers below 50 churned within 90 days at 33.0% against 2.9%
