@@ -287,8 +287,7 @@ def test_dim_holds_the_active_customers_with_mrr_at_risk(wh, as_of, subscription
     dim = query_df(wh, "select * from dim_customer_health")
     assert set(dim["customer_id"]) == active_customers(subscriptions, as_of, as_of)
     assert dim["customer_id"].is_unique
-    at_risk = dim["health_category"].isin(["at_risk", "unhealthy"]) | dim["needs_attention"]
-    expected = np.where(at_risk, dim["current_mrr"].astype(float), 0.0)
+    expected = np.where(dim["needs_attention"], dim["current_mrr"].astype(float), 0.0)
     np.testing.assert_allclose(dim["mrr_at_risk"].astype(float), expected)
     change = dim["score_change_30d"]
     trend = np.where(

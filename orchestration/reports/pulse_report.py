@@ -577,8 +577,8 @@ def _section_health(data: ReportData, head: Headline) -> str:
         f"{_tile('Customers scored', _fmt_int(head.customers_scored))}"
         f"{_tile('Need attention', _fmt_int(head.needing_attention))}</div>"
         f"{chart}{table}{trend}"
-        '<p class="legend">MRR at risk: the current MRR of customers that are at risk, '
-        "unhealthy or need attention (dim_customer_health).</p>"
+        '<p class="legend">MRR at risk: the current MRR of the customers that need '
+        "attention: unhealthy, below the floor or dropping fast (dim_customer_health).</p>"
     )
 
 

@@ -54,8 +54,9 @@ final as (
         cast(current_mrr as decimal(18, 4)) as current_mrr,
         cast(
             case
-                when health_category in ('at_risk', 'unhealthy') or needs_attention
-                    then current_mrr
+                -- the customers someone must call (unhealthy, below the floor or dropping
+                -- fast): with absolute scores, at_risk is most of the book, not a risk signal
+                when needs_attention then current_mrr
                 else 0
             end as decimal(18, 4)
         ) as mrr_at_risk,
