@@ -164,6 +164,9 @@ thresholds as (
     {{ health_thresholds_pivot(ref('health_category_thresholds')) }}
 ),
 
+{#- the quantile rule ranks the day's scores; the fixed rule needs no window pass -#}
+{%- if rule == 'quantile' %}
+
 day_ranks as (
     -- among the customers with a score that day: how many score strictly lower / higher
     select
@@ -178,6 +181,7 @@ day_ranks as (
     from scored
     where health_score is not null and is_scored_day
 ),
+{%- endif %}
 
 categorised as (
     select
@@ -194,17 +198,19 @@ categorised as (
                     >= (1 - thresholds.healthy_top_share) * day_ranks.scored_customers
                     then 'healthy'
             {%- else %}
-            when scored.health_score < thresholds.unhealthy_below_score then 'unhealthy'
-            when scored.health_score >= thresholds.healthy_min_score then 'healthy'
+                when scored.health_score < thresholds.unhealthy_below_score then 'unhealthy'
+                when scored.health_score >= thresholds.healthy_min_score then 'healthy'
             {%- endif %}
             else 'at_risk'
         end as health_category
     from scored
     cross join thresholds
-    left join day_ranks
-        on
-            scored.customer_id = day_ranks.customer_id
-            and scored.as_of_date = day_ranks.as_of_date
+    {%- if rule == 'quantile' %}
+        left join day_ranks
+            on
+                scored.customer_id = day_ranks.customer_id
+                and scored.as_of_date = day_ranks.as_of_date
+    {%- endif %}
     where scored.is_scored_day
 ),
 
