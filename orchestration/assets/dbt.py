@@ -31,6 +31,8 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 # What dbt reads from the environment (profiles.yml, pulse_as_of_date, the Spark sources).
 SETTINGS_ENV = (
     "PULSE_TARGET",
+    # profiles.yml reads the warehouse path from the environment: the absolute one
+    "PULSE_WAREHOUSE",
     "PULSE_AS_OF_DATE",
     "PULSE_RAW_PARQUET_DIR",
     "PULSE_SPARK_WAREHOUSE",
@@ -120,8 +122,6 @@ translator = PulseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
 )
 def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse: PulseSettings):
     cfg = pulse.get()
-    # profiles.yml reads the warehouse path from the environment; hand dbt the absolute one.
-    os.environ["PULSE_WAREHOUSE"] = str(cfg.warehouse)
     with retry_when_busy(context), writer_lock(cfg.warehouse):
         # dbt opens the file in its own process: wait here for any other holder (a duckdb
         # CLI, a notebook), so dbt never starts only to fail on DuckDB's lock.
@@ -141,7 +141,8 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         # The as-of date through the environment (macro pulse_as_of_date), not --vars: a
         # changed --vars makes dbt re-parse the whole project, a changed variable only the
         # files using it. Set only while dbt starts (it copies the environment), so a
-        # long-running Dagster process never pins "today". The target and its paths too.
+        # long-running Dagster process never pins "today". The target, the warehouse and
+        # their paths too: nothing of a run stays in the process's environment.
         env = cfg.dbt_env()
         # The row-level tests of an incremental table check the days the run wrote
         # (macros/tests/run_window.sql); when the run creates the table they check it all.
