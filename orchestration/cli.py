@@ -24,6 +24,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from orchestration.config import PROJECT_ROOT, Settings, settings
+from orchestration.progress import run_output_to
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
 from orchestration.resources import PulseSettings, run_config_for
@@ -41,12 +42,21 @@ def run_pipeline(as_of: str | None = None, landing: str | None = None) -> bool:
         "loggers": {"console": {"config": {"log_level": "WARNING"}}, "pulse_progress": {}},
         **run_config_for(as_of_date=as_of, landing_dir=landing),
     }
-    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config
-    )
+    output = run_output_file()
+    print(f"the steps' own output (dbt's log lines): {output}", flush=True)
+    with run_output_to(output):
+        result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
     for line in ignored_lines(result) + failure_lines(result) + check_lines(result):
         print(line)
     return result.success
+
+
+def run_output_file() -> Path:
+    """A new file per run for what the steps print, in a logs/ folder beside the warehouse."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return settings().warehouse.parent / "logs" / f"pulse_run_{stamp}.log"
 
 
 def ignored_lines(result) -> list[str]:

@@ -5,13 +5,35 @@ so far (every tenth), failed checks are named at once, and dbt's full log file i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from dagster import logger
 
 DBT_LOG_PREFIX = "dbt's full log: "
+
+# Where progress lines go while the rest of a run's printed output is kept in a file
+# (run_output_to); None: standard output.
+_terminal = None
+
+
+@contextlib.contextmanager
+def run_output_to(path: Path) -> Iterator[None]:
+    """While a run executes in this process: progress lines to the terminal, everything else
+    it prints to `path` (dagster-dbt echoes every line of dbt's log to standard output: the
+    same lines as dbt's own log file, whose path the progress lines name)."""
+    global _terminal
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _terminal = sys.stdout
+    try:
+        with path.open("a", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+            yield
+    finally:
+        _terminal = None
 
 
 class ProgressHandler(logging.Handler):
@@ -26,7 +48,8 @@ class ProgressHandler(logging.Handler):
         self.checks = 0
 
     def _print(self, text: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {text}", file=self.stream or sys.stdout, flush=True)
+        stream = self.stream or _terminal or sys.stdout
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=stream, flush=True)
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}

@@ -294,6 +294,24 @@ def test_progress_prints_a_line_per_step_with_rows_and_failed_checks(capsys):
     assert "check customers_unique on raw/customers failed (ERROR)" in lines
 
 
+def test_a_runs_printed_output_goes_to_its_file_and_progress_lines_to_the_terminal(
+    tmp_path, capsys
+):
+    """dagster-dbt echoes dbt's every log line to standard output: during `pulse run` those
+    lines go to the run's output file, the progress lines still reach the terminal."""
+    from orchestration.progress import ProgressHandler, run_output_to
+
+    output = tmp_path / "logs" / "run.log"
+    with run_output_to(output):
+        print("12 of 900 OK created sql table model main.fct_nps_monthly")
+        ProgressHandler()._print("done   dbt")
+    terminal = capsys.readouterr().out
+    assert terminal.endswith(" done   dbt\n") and "fct_nps_monthly" not in terminal
+    assert output.read_text() == "12 of 900 OK created sql table model main.fct_nps_monthly\n"
+    ProgressHandler()._print("after the run")  # back to standard output
+    assert capsys.readouterr().out.endswith(" after the run\n")
+
+
 def test_the_refresh_job_takes_the_progress_logger():
     from orchestration.definitions import defs
 
