@@ -12,22 +12,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from orchestration.alerts.episodes import Alert
+from orchestration.alerts.episodes import COLUMNS, Alert
+from orchestration.reports.finance_workbook import FORMULA_PREFIXES
 
-HEADER = [
-    "new_today",
-    "alert_id",
-    "customer_id",
-    "company_name",
-    "owner",
-    "rule",
-    "reason",
-    "opened_on",
-    "days_open",
-    "score_at_opening",
-    "current_mrr",
-]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# the episode's columns (the day it is read for aside), after whether it opened today
+HEADER = ["new_today", *(c for c in COLUMNS if c != "as_of_date")]
 
 
 def ordered(alerts: list[Alert], as_of: dt.date) -> list[Alert]:
