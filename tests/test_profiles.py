@@ -217,11 +217,13 @@ def test_profile_maps_a_vendor_export_onto_the_contract(tmp_path, monkeypatch):
     ]
     # The file's columns the mapping does not use are kept in _extra.
     assert [json.loads(r[7]) for r in rows] == [{"Selger": "Kari"}, {"Selger": "Ola"}]
+    # The reasons name the contract column and where it came from: the profile's dataset
+    # and the export's own column (never the value).
     assert query(
         warehouse, "select row_number, reason_code, reasons from pulse_meta.quarantine order by 1"
     ) == [
-        (4, "negative_amount", "negative_amount(amount)"),
-        (5, "invalid_value", "invalid_value(status)"),
+        (4, "negative_amount", 'negative_amount(amount) in acme/invoices column "Beløp"'),
+        (5, "invalid_value", 'invalid_value(status) in acme/invoices column "Status"'),
     ]
     # The profile folder is a known landing folder, not an ignored one.
     scan = scan_landing(landing)

@@ -127,7 +127,8 @@ def test_the_unparseable_payment_is_quarantined_naming_the_file_and_column(built
             5,
             "ch_3VlD0000001",
             "missing_required",
-            "missing_required(amount)",
+            # The amount is computed from two columns of Stripe's export: both are named.
+            'missing_required(amount) in stripe/payments columns "Amount" and "Amount Refunded"',
         )
     ]
     # The report keeps no raw value (the charge's row held the customer's e-mail address).

@@ -71,10 +71,11 @@ def _ledger(warehouse: Path, source: str) -> tuple:
 
 
 def _quarantined(warehouse: Path, source: str) -> list[tuple]:
-    """(primary_key, reason_code) of the quarantined rows, in file order."""
+    """(primary_key, reason_code, reasons) of the quarantined rows, in file order. The reasons
+    name the profile's dataset and the export's own column(s) (docs/profiles.md)."""
     return query(
         warehouse,
-        "select primary_key, reason_code from pulse_meta.quarantine"
+        "select primary_key, reason_code, reasons from pulse_meta.quarantine"
         " where source = ? order by row_number",
         [source],
     )
@@ -129,7 +130,13 @@ def test_tripletex_counts(tripletex):
     # 6 data rows: 4 loaded, 1 quarantined (2026103 has no due date), 1 credit note
     # excluded (2026104), plus the Sum footer row dropped.
     assert _ledger(tripletex, "invoices") == ("loaded", 4, 1, "tripletex")
-    assert _quarantined(tripletex, "invoices") == [("2026103", "missing_required")]
+    assert _quarantined(tripletex, "invoices") == [
+        (
+            "2026103",
+            "missing_required",
+            'missing_required(due_at) in tripletex/kundereskontro column "Forfallsdato"',
+        )
+    ]
     assert _excluded(tripletex, "invoices") == 2
 
 
@@ -291,7 +298,13 @@ def test_stripe_payments_net_of_refunds_without_failed_charges(stripe):
         ("ch_3QcGamma0001", "in_1QcGamma0001", d(2026, 1, 7), n("0.00")),
     ]
     assert _ledger(stripe, "payments") == ("loaded", 3, 1, "stripe")
-    assert _quarantined(stripe, "payments") == [("ch_3QeOneOff001", "missing_required")]
+    assert _quarantined(stripe, "payments") == [
+        (
+            "ch_3QeOneOff001",
+            "missing_required",
+            'missing_required(invoice_id) in stripe/payments column "Invoice ID"',
+        )
+    ]
     assert _excluded(stripe, "payments") == 1
 
 
@@ -482,7 +495,13 @@ def test_zendesk_tickets(zendesk):
         ),
     ]
     assert _ledger(zendesk, "support_tickets") == ("loaded", 3, 1, "zendesk")
-    assert _quarantined(zendesk, "support_tickets") == [("4104", "missing_required")]
+    assert _quarantined(zendesk, "support_tickets") == [
+        (
+            "4104",
+            "missing_required",
+            'missing_required(customer_id) in zendesk/tickets column "Organization"',
+        )
+    ]
 
 
 def test_zendesk_satisfaction_as_two_point_csat(zendesk):
@@ -565,7 +584,11 @@ def test_typeform_nps_responses(typeform):
     ]
     assert _ledger(typeform, "survey_responses") == ("loaded", 3, 1, "typeform")
     assert _quarantined(typeform, "survey_responses") == [
-        ("q9w8e7r6t5y4u3i2o1p0a9s8d7f6g5h4", "missing_required")
+        (
+            "q9w8e7r6t5y4u3i2o1p0a9s8d7f6g5h4",
+            "missing_required",
+            'missing_required(customer_id) in typeform/responses column "account_id"',
+        )
     ]
     assert _excluded(typeform, "survey_responses") == 1
 
@@ -614,6 +637,11 @@ def test_segment_tracks_as_usage_events(segment):
     ]
     assert _ledger(segment, "usage_events") == ("loaded", 3, 1, "segment")
     assert _quarantined(segment, "usage_events") == [
-        ("ajs-next-1737370060000-b2", "missing_required")
+        # The file column holding the JSON the expression reads context.groupId from.
+        (
+            "ajs-next-1737370060000-b2",
+            "missing_required",
+            'missing_required(customer_id) in segment/tracks column "context"',
+        )
     ]
     assert _excluded(segment, "usage_events") == 2

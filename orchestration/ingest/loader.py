@@ -34,7 +34,7 @@ from orchestration.ingest.options import (
     ReaderOptions,
     folder_options,
 )
-from orchestration.ingest.profiles import Catalog, Dataset, load_catalog
+from orchestration.ingest.profiles import Catalog, Dataset, load_catalog, quote_name
 from orchestration.ingest.reader import FileRejected, read_into_temp
 from orchestration.ingest.schema import ensure_schema
 
@@ -190,8 +190,11 @@ def _check_dates_declared(
         if hit:
             key = "date_format" if column.type == "date" else "timestamp_format"
             where = mapping.options_file or f"{folder}/{READER_FILE}"
+            named = f"column {column.name}"
+            if mapping.dataset is not None:
+                named += f" ({mapping.dataset.origin((column.name,))})"
             raise FileRejected(
-                f"column {column.name}: dates written day.month.year are ambiguous without a"
+                f"{named}: dates written day.month.year are ambiguous without a"
                 f" declared format (is 01.02 the first of February?); declare {key}"
                 f" (e.g. '%d.%m.%Y') in {where}"
             )
@@ -243,9 +246,12 @@ def _load_checked_rows(
     extra: list[bool],
     file_id: int,
     rel: str,
+    dataset: Dataset | None = None,
 ) -> tuple[int, int, int]:
     """Check _landing's rows; load the good ones into raw, quarantine the others. `extra`
-    says, per file column, whether it goes to _extra (not mapped onto the contract)."""
+    says, per file column, whether it goes to _extra (not mapped onto the contract). A
+    profile file's (`dataset`) reasons also name the profile's dataset and the vendor's
+    column(s) each contract column came from."""
     # The identity object is JSON already: nested as an object, not quoted as a string.
     column = [
         f"_c{i}::json" if n == IDENTITY_FIELD and i == len(names) - 1 else f"_c{i}"
@@ -255,9 +261,11 @@ def _load_checked_rows(
         [(n, col) for n, col, e in zip(names, column, extra, strict=True) if e]
     )
     record_json = _json_object(list(zip(names, column, strict=True)))
+    origin = dataset.origin if dataset is not None else None
+    reasons = v.reasons_expression(source, with_columns=True, origin=origin)
     con.execute(
         f"""create or replace temp table _checked as
-        select _rn, {v.reasons_expression(source, with_columns=True)} as _reasons,
+        select _rn, {reasons} as _reasons,
                {v.primary_key_expression(source)} as _pk,
                {extra_json} as _extra, *
         from _landing"""
@@ -550,7 +558,8 @@ def _file_columns_check(dataset: Dataset, names: list[str], rows: int) -> None:
             f"column name(s) repeated (compared case-insensitively); {dataset.where}"
             f" dataset {dataset.name} cannot tell them apart"
         )
-    missing = sorted(dataset.referenced_columns() - set(lowered))
+    declared = dataset.referenced_names()
+    missing = [quote_name(declared[k]) for k in sorted(set(declared) - set(lowered))]
     if missing:
         raise FileRejected(
             f"the file lacks column(s) {', '.join(missing)} that {dataset.where}"
@@ -669,7 +678,9 @@ def _load_version(
         else:
             names, extra, excluded = _stage_profile(con, names, mapping.dataset)
         _check_dates_declared(con, source, mapping, Path(rel).parts[0])
-        read, loaded, quarantined = _load_checked_rows(con, source, names, extra, file_id, rel)
+        read, loaded, quarantined = _load_checked_rows(
+            con, source, names, extra, file_id, rel, mapping.dataset
+        )
         excluded += footer
         result = FileResult(
             source.name,

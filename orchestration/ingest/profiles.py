@@ -47,8 +47,29 @@ IDENTITY_KEY_KINDS = ("id", "name", "crm_id")
 # The contract sources whose customer_id dbt resolves (models/staging/identity/
 # base_identity__records.sql reads these raw tables).
 IDENTITY_SOURCES = ("customers", "invoices", "subscriptions", "support_tickets", "survey_responses")
-# A file column referenced in an expression: a double-quoted identifier.
-_QUOTED_NAME = re.compile(r'"((?:[^"]|"")*)"')
+# A file column referenced in an expression: a double-quoted identifier. A single-quoted
+# string literal is matched too (and skipped), so a '"' inside a literal is not read as one.
+_QUOTED_NAME = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")*)\"")
+
+
+def file_columns(expression: str) -> list[str]:
+    """The file columns an SQL expression names, as written (trimmed), in order of first
+    mention, each once (compared case-insensitively, as DuckDB matches them)."""
+    names: dict[str, str] = {}
+    for m in _QUOTED_NAME.finditer(expression):
+        if m.group(1) is not None:
+            name = m.group(1).replace('""', '"').strip()
+            names.setdefault(name.lower(), name)
+    return list(names.values())
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def quote_name(name: str) -> str:
+    """A file column's name as a message writes it: in double quotes, as in the profile."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class ProfileError(ValueError):
@@ -86,17 +107,43 @@ class Dataset:
     where: str  # the profile file and dataset, for messages
     identity: Identity | None = None
 
-    def referenced_columns(self) -> set[str]:
-        """The file columns the mapping names (lower-cased): the others go to _extra. The
-        identity expressions count: an e-mail column they read is reduced to its domain and
-        hash and is not kept as written."""
+    def referenced_names(self) -> dict[str, str]:
+        """The file columns the mapping names: lower-cased -> as the profile first writes it.
+        The identity expressions count: an e-mail column they read is reduced to its domain
+        and hash and is not kept as written."""
         identity = self.identity.expressions() if self.identity else {}
         texts = [*self.columns.values(), self.exclude_when or "", *identity.values()]
-        return {
-            m.group(1).replace('""', '"').strip().lower()
-            for t in texts
-            for m in _QUOTED_NAME.finditer(t)
-        }
+        names: dict[str, str] = {}
+        for t in texts:
+            for name in file_columns(t):
+                names.setdefault(name.lower(), name)
+        return names
+
+    def referenced_columns(self) -> set[str]:
+        """The file columns the mapping names (lower-cased): the others go to _extra."""
+        return set(self.referenced_names())
+
+    def origin(self, contract_columns: tuple[str, ...]) -> str:
+        """Where contract columns' values come from in the vendor's file, for a quarantine
+        reason or a rejection: the dataset's landing folder and the file columns their
+        expressions name, as the profile writes them, e.g. `stripe/invoices column "Amount
+        Due"`. Derived from `columns` and `constants`, so it cannot drift from the mapping.
+        Only names: never a value of the file (nor the constant's value)."""
+        where = f"{self.profile}/{self.name}"
+        found: dict[str, str] = {}
+        for c in contract_columns:
+            for n in file_columns(self.columns.get(c, "")):
+                found.setdefault(n.lower(), n)
+        names = list(found.values())
+        if names:
+            noun = "column" if len(names) == 1 else "columns"
+            return f"{where} {noun} {_and_list([quote_name(n) for n in names])}"
+        first = contract_columns[0]
+        if first in self.constants:
+            return f"{where} (the profile's constant)"
+        if first in self.columns:
+            return f"{where} (an expression naming no file column)"
+        return f"{where} (not mapped by the profile)"
 
 
 @dataclass(frozen=True)

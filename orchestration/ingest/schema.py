@@ -82,7 +82,9 @@ META_DDL = (
         primary_key varchar,             -- the row's key as text, when it has one
         reason_code varchar not null,    -- first failing rule, see contract.REASON_CODES
         reasons varchar not null,        -- every failing rule with its column, comma
-                                         -- separated: invalid_date(issued_at),...
+                                         -- separated: invalid_date(issued_at),...; through
+                                         -- a profile also the export's column(s): ... in
+                                         -- stripe/invoices column "Amount Due"
         raw_record varchar not null,     -- the row as read, JSON
         quarantined_at timestamp not null,
         resolved_by_file_id bigint,      -- a later file delivered this key validly

@@ -7,6 +7,8 @@ no reason is loaded, a row with any reason is quarantined. Nothing is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from orchestration.contract import DEFAULT_SCALE_MAX, Column, Source
 from orchestration.ingest.schema import SQL_TYPES
 
@@ -86,12 +88,14 @@ def column_checks(column: Column) -> list[tuple[str, str]]:
     return checks
 
 
-# The column a row rule names in a quarantine's reasons: the value found wrong.
-_ROW_RULE_COLUMN = {
-    "score_out_of_scale": "score",
-    "due_before_issued": "due_at",
-    "ended_before_started": "ended_at",
-    "resolved_before_created": "resolved_at",
+# The columns a row rule names in a quarantine's reasons: first the value found wrong (the one
+# in the reason code's parentheses), then the others it was compared with (whose file
+# columns a profile file's reason names too).
+_ROW_RULE_COLUMNS = {
+    "score_out_of_scale": ("score", "scale_max"),
+    "due_before_issued": ("due_at", "issued_at"),
+    "ended_before_started": ("ended_at", "started_at"),
+    "resolved_before_created": ("resolved_at", "created_at"),
 }
 
 
@@ -126,15 +130,28 @@ def row_checks(source: Source) -> list[tuple[str, str]]:
     return checks
 
 
-def reasons_expression(source: Source, with_columns: bool = False) -> str:
+def reasons_expression(
+    source: Source,
+    with_columns: bool = False,
+    origin: Callable[[tuple[str, ...]], str] | None = None,
+) -> str:
     """A list of reason codes per row; empty when the row honours the contract. With
     `with_columns`, each code names its column, e.g. invalid_date(issued_at), so a person
-    knows which value to fix without the value itself being quoted."""
-    checks = [(cond, code, c.name) for c in source.columns for cond, code in column_checks(c)]
-    checks += [(cond, code, _ROW_RULE_COLUMN[code]) for cond, code in row_checks(source)]
+    knows which value to fix without the value itself being quoted. With `origin` (a profile
+    file: Dataset.origin), each also says where in the vendor's file the column came from,
+    e.g. invalid_number(amount) in stripe/invoices column "Amount Due". The texts are SQL
+    literals, built once per file: the check itself stays one set-based pass."""
+    checks = [(cond, code, (c.name,)) for c in source.columns for cond, code in column_checks(c)]
+    checks += [(cond, code, _ROW_RULE_COLUMNS[code]) for cond, code in row_checks(source)]
+
+    def label(code: str, columns: tuple[str, ...]) -> str:
+        if not with_columns:
+            return code
+        text = f"{code}({columns[0]})"
+        return f"{text} in {origin(columns)}" if origin else text
+
     items = ", ".join(
-        f"case when {cond} then {_lit(f'{code}({col})' if with_columns else code)} end"
-        for cond, code, col in checks
+        f"case when {cond} then {_lit(label(code, cols))} end" for cond, code, cols in checks
     )
     return f"list_filter([{items}], lambda x: x is not null)"
 
