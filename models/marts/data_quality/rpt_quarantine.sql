@@ -3,8 +3,8 @@
 --   rows the loader refused (pulse_meta.quarantine: broke the landing contract), and
 --   rows loaded into raw that staging holds back (int_held_back_rows, e.g. unknown_currency);
 --   these are never resolved: they leave the list by themselves once their cause is fixed.
--- profile_name (from the file's ledger entry) names the vendor profile a row was read with,
--- beside the contract column its reasons name.
+-- profile_name (from the file's ledger entry) names the vendor profile a row was read with;
+-- such a row's reasons name the export's own column(s) beside the contract column.
 with
 
 ledger as (
