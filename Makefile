@@ -22,7 +22,7 @@ SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
 test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
 compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse demo run ui docs status test lint bench bench-targets compare-targets clean
+.PHONY: install install-spark parse sources demo run ui docs status test lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ install-spark: install
 # Dagster builds its asset graph from target/manifest.json: refresh it (partial parse, fast).
 parse: install
 	$(BIN)/dbt parse --quiet
+
+## sources: rewrite the raw tables' dbt sources YAML from orchestration/contract.py
+sources: install
+	$(BIN)/python -m tools.contract_sources
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
