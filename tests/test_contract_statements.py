@@ -87,6 +87,26 @@ def test_descriptions_say_what_the_contract_says():
                 assert value in said, (source.name, column.name, value)
 
 
+def test_the_readme_table_of_sources_is_the_contract():
+    """README's landing-zone table: folder, system, primary key, columns in contract order,
+    bold exactly when required (the parenthesised notes are the README's own)."""
+    rows = {}
+    for line in (PROJECT_ROOT / "README.md").read_text().splitlines():
+        m = re.fullmatch(r"\| `(\w+)/` \| (\w+) \| ([^|]+) \| (.+) \|", line)
+        if m:
+            folder, system, key, columns = m.groups()
+            cells = [c.strip() for c in re.sub(r"\([^)]*\)", "", columns).split(",")]
+            rows[folder] = (
+                system,
+                tuple(k.strip() for k in key.strip("() ").split(",")),
+                [(c.strip("*"), c.startswith("**")) for c in cells],
+            )
+    assert rows == {
+        s.name: (s.system, s.primary_key, [(c.name, c.required) for c in s.columns])
+        for s in SOURCES
+    }
+
+
 def test_raw_suites_are_one_per_contract_source():
     """expectations/raw/ holds the rules the loader does not enforce (hand-written, none
     today): one suite per source, named after it, on the contract's columns only."""
