@@ -22,7 +22,7 @@ SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
 test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
 compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse demo run ui docs status test lint bench bench-targets compare-targets clean
+.PHONY: install install-spark parse sources demo run ui docs status test lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +52,17 @@ install-spark: install
 parse: install
 	$(BIN)/dbt parse --quiet
 
+## sources: rewrite the raw tables' dbt sources YAML from orchestration/contract.py
+sources: install
+	$(BIN)/python -m tools.contract_sources
+
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp orchestration/dagster.yaml $@
 
 ## demo: install, generate demo data, run the whole pipeline, print a summary
 demo: parse
-	$(BIN)/python -m orchestration.demo_data.generate --out data/landing --scale $(SCALE) --seed $(SEED)
+	$(BIN)/python -m tools.demo_data.generate --out data/landing --scale $(SCALE) --seed $(SEED)
 	$(BIN)/pulse run
 
 ## run: the full pipeline on $PULSE_LANDING_DIR into $PULSE_WAREHOUSE
@@ -78,8 +82,8 @@ status: install
 	$(BIN)/pulse status
 
 lint: install
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tools tests
+	$(BIN)/ruff format --check orchestration tools tests
 	$(BIN)/sqlfluff lint models macros --processes 2
 
 ## test: lint and the whole test suite
@@ -88,17 +92,17 @@ test: parse lint
 
 ## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
 compare-targets: parse
-	$(BIN)/python -m orchestration.compare_targets --scale $(CMP_SCALE)
+	$(BIN)/python -m tools.compare_targets --scale $(CMP_SCALE)
 
 ## bench: benchmark at scale factor SF on $PULSE_TARGET -> benchmarks/results/sf$(SF)-<target>.{json,md}
 bench: parse
-	$(BIN)/python -m orchestration.bench --sf $(SF) --target $(PULSE_TARGET)
+	$(BIN)/python -m tools.bench --sf $(SF) --target $(PULSE_TARGET)
 
 ## bench-targets: SF on DuckDB, then on local Spark -> benchmarks/results/sf$(SF)-targets.md
 bench-targets: parse
 	$(MAKE) --no-print-directory bench SF=$(SF) PULSE_TARGET=duckdb
 	$(MAKE) --no-print-directory bench SF=$(SF) PULSE_TARGET=spark
-	$(BIN)/python -m orchestration.bench --side-by-side \
+	$(BIN)/python -m tools.bench --side-by-side \
 	  benchmarks/results/sf$(SF)-duckdb.json benchmarks/results/sf$(SF)-spark.json
 
 clean:

@@ -65,8 +65,8 @@ def _session_dir(tmp_path_factory) -> Path:
 def _build_demo(root: Path) -> None:
     import datetime as dt
 
-    from orchestration.demo_data.generate import generate
     from tests.helpers import ingest, run_dbt
+    from tools.demo_data.generate import generate
 
     shutil.rmtree(root, ignore_errors=True)  # what a failed build left behind
     generate(

@@ -1,4 +1,4 @@
-"""The benchmark harness (orchestration/bench) end to end at a tiny scale: the JSON it writes
+"""The benchmark harness (tools/bench) end to end at a tiny scale: the JSON it writes
 has every stage, the lower bound, per-model dbt timings, the daily run and memory numbers.
 
 This checks structure only, never durations: timings depend on the machine and its load.
@@ -51,7 +51,7 @@ def bench_result(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "orchestration.bench",
+            "tools.bench",
             "--sf",
             "0.01",
             "--work-dir",
@@ -178,7 +178,7 @@ def _target_report(target: str, full_s: float, dbt_s: float, daily_s: float, spa
 
 
 def test_side_by_side_puts_targets_in_columns_with_their_ratio():
-    from orchestration.bench.side_by_side import render_side_by_side
+    from tools.bench.side_by_side import render_side_by_side
 
     duck = _target_report("duckdb", full_s=100.0, dbt_s=60.0, daily_s=50.0)
     spark = _target_report("spark", full_s=250.0, dbt_s=210.0, daily_s=200.0, spark=11.0)
@@ -201,7 +201,7 @@ def test_side_by_side_puts_targets_in_columns_with_their_ratio():
 
 
 def test_spark_session_parameters_are_the_profiles_rendered(monkeypatch):
-    from orchestration.bench.spark_session import session_parameters
+    from tools.bench.spark_session import session_parameters
 
     monkeypatch.setenv("PULSE_SPARK_WAREHOUSE", "/data/spark_wh")
     monkeypatch.setenv("PULSE_SPARK_DRIVER_MEMORY", "3g")
@@ -218,7 +218,7 @@ def test_memory_sampler_counts_a_fork_once():
     """A process holding 200 MB that forks (without exec, as the Spark JVM does to spawn its
     helper commands): both show 200 MB of VmRSS, but the pages are shared, so the tree holds
     about 200 MB, not 400."""
-    from orchestration.bench.procmem import TreeSampler
+    from tools.bench.procmem import TreeSampler
 
     code = (
         "import os, time\n"
@@ -239,7 +239,7 @@ def test_memory_sampler_counts_a_fork_once():
 def test_a_child_that_execd_the_same_interpreter_is_not_a_fork():
     """The dbt process is Python started by the Python Dagster process: its memory is its
     own, so it must count in full; only a fork that has not exec'd is counted privately."""
-    from orchestration.bench.procmem import is_unexeced_fork
+    from tools.bench.procmem import is_unexeced_fork
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:

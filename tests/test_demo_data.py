@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from orchestration.contract import FILE_FORMATS, REASON_CODES, SOURCES, Source
-from orchestration.demo_data.generate import generate, main
 from orchestration.ingest import validate
+from tools.demo_data.generate import generate, main
 
 END = dt.date(2025, 6, 30)
 SCALE = 0.01  # ~100 customers: enough for every feature, fast

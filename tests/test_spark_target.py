@@ -25,8 +25,8 @@ AS_OF = "2025-06-30"
 
 def test_every_mart_is_identical_on_duckdb_and_spark(landing, tmp_path):
     from orchestration.assets.dbt import MANIFEST
-    from orchestration.compare_targets import dbt_show, mart_names, report, run
     from orchestration.config import TARGETS
+    from tools.compare_targets import dbt_show, mart_names, report, run
 
     # Models and seeds only: dbt's ~700 data tests take minutes on a local Spark session and
     # judge each target's own output; the comparison judges Spark against DuckDB.
@@ -66,7 +66,7 @@ def test_every_mart_is_identical_on_duckdb_and_spark(landing, tmp_path):
 
 
 def test_spark_session_start_up_probe(tmp_path):
-    """The benchmark's Spark start-up line (orchestration/bench/spark_session.py) starts the
+    """The benchmark's Spark start-up line (tools/bench/spark_session.py) starts the
     profile's session: local[2], the UTC session zone, the profile's driver memory."""
     import json
     import os
@@ -78,7 +78,7 @@ def test_spark_session_start_up_probe(tmp_path):
     out = tmp_path / "probe.json"
     env = {**os.environ, "PULSE_SPARK_WAREHOUSE": str(tmp_path / "wh")}
     env["PULSE_SPARK_DRIVER_MEMORY"] = "1g"
-    cmd = [sys.executable, "-m", "orchestration.bench.worker", "spark-session", "--out", str(out)]
+    cmd = [sys.executable, "-m", "tools.bench.worker", "spark-session", "--out", str(out)]
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     probe = json.loads(out.read_text())

@@ -26,7 +26,7 @@ from orchestration.ingest.loader import file_sha256, is_hidden_or_setting, landi
 from orchestration.ingest.profiles import Catalog, load_catalog
 
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
-# The demo-data generator's count of what it wrote (orchestration/demo_data): Pulse's own.
+# The demo-data generator's count of what it wrote (tools/demo_data): Pulse's own.
 DEMO_MANIFEST = "_manifest.json"
 IGNORED = "ignored"
 

@@ -2,9 +2,9 @@
 lower bound, start-up overheads and profiles of the slowest models, written to
 benchmarks/results/sf<SF>-<target>.json and .md.
 
-    python -m orchestration.bench --sf 1            # make bench SF=1
+    python -m tools.bench --sf 1            # make bench SF=1
 
-Every phase runs in its own process (orchestration/bench/worker.py) while a thread samples
+Every phase runs in its own process (tools/bench/worker.py) while a thread samples
 the resident memory of that process and its children from /proc every 50 ms; the samples are
 attributed to the Dagster step (or dbt model) running at the time, from the run's event log
 and dbt's run_results.json. Durations are wall-clock seconds.
@@ -27,13 +27,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bench import dbt_artifacts, profiling
-from orchestration.bench.machine import machine_info, package_versions
-from orchestration.bench.procmem import TreeSampler
-from orchestration.bench.report import render_markdown
-from orchestration.bench.side_by_side import render_side_by_side
 from orchestration.config import PROJECT_ROOT, settings
 from orchestration.resources import dbt_command
+from tools.bench import dbt_artifacts, profiling
+from tools.bench.machine import machine_info, package_versions
+from tools.bench.procmem import TreeSampler
+from tools.bench.report import render_markdown
+from tools.bench.side_by_side import render_side_by_side
 
 SCHEMA_VERSION = 1
 DEFAULT_END_DATE = dt.date(2025, 6, 30)  # fixed, so runs on different days compare
@@ -117,7 +117,7 @@ class Bench:
         out = self.work / "phases" / f"{name}.json"
         log = self.work / "phases" / f"{name}.log"
         out.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [self.python, "-m", "orchestration.bench.worker", phase, "--out", str(out), *args]
+        cmd = [self.python, "-m", "tools.bench.worker", phase, "--out", str(out), *args]
         print(f"[bench] {name} ...", flush=True)
         with open(log, "w") as fh:
             t_spawn = time.time()
@@ -145,7 +145,7 @@ class Bench:
                 raise SystemExit(f"refusing to wipe {self.work}: not a benchmark work folder")
             shutil.rmtree(self.work)
         (self.work / "dagster_home").mkdir(parents=True)
-        (self.work / MARKER).write_text("made by orchestration.bench; wiped by the next run\n")
+        (self.work / MARKER).write_text("made by tools.bench; wiped by the next run\n")
         shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", self.work / "dagster_home")
 
     # ------------------------------------------------------------------ the benchmark
@@ -680,7 +680,7 @@ def _targets(report: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--sf", type=float, default=1.0, help="scale factor (1 = ~10k customers)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--end-date", type=dt.date.fromisoformat, default=DEFAULT_END_DATE)

@@ -1,6 +1,6 @@
 """Build the same landing folder on DuckDB and on local Spark and compare every mart.
 
-    python -m orchestration.compare_targets --scale 0.02        (make compare-targets)
+    python -m tools.compare_targets --scale 0.02        (make compare-targets)
 
 Steps: generate demo data (or take --landing), ingest it into a DuckDB warehouse, `dbt build`
 on DuckDB, export the Parquet raw layer (orchestration/raw_export.py), `dbt build` on Spark
@@ -160,7 +160,7 @@ def run(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     if landing is None:
-        from orchestration.demo_data.generate import generate
+        from tools.demo_data.generate import generate
 
         landing = work / "landing"
         generate(landing, scale=scale, seed=seed, end_date=dt.date.fromisoformat(as_of))

@@ -1,6 +1,6 @@
 """Benchmark results of one scale factor on several dbt targets, side by side in Markdown:
 
-    python -m orchestration.bench --side-by-side benchmarks/results/sf1-duckdb.json \\
+    python -m tools.bench --side-by-side benchmarks/results/sf1-duckdb.json \\
         benchmarks/results/sf1-spark.json          # make bench-targets SF=1
 
 The first report is the baseline: with two reports a last column gives the second's times as
@@ -9,7 +9,7 @@ a multiple of the first's.
 
 from __future__ import annotations
 
-from orchestration.bench.report import _mb, _s
+from tools.bench.report import _mb, _s
 
 # (label, path into a pipeline run's report): the stages both targets share
 RUN_ROWS = (

@@ -1,12 +1,12 @@
 """One benchmark phase in its own process, so the harness can time it and sample the memory
 of exactly its process tree:
 
-    python -m orchestration.bench.worker PHASE --out result.json [options]
+    python -m tools.bench.worker PHASE --out result.json [options]
 
 PHASE is generate, lower-bound, daily-drop, pipeline (the Dagster job `pulse_refresh`
 in-process, as `orchestration.cli run` does, with the settings from the environment) or
 import-definitions (the Dagster code location's load time) or spark-session (a local Spark
-session's start-up, orchestration/bench/spark_session.py). Each writes its result as JSON.
+session's start-up, tools/bench/spark_session.py). Each writes its result as JSON.
 Wall-clock stamps are time.time(), the clock Dagster stamps its events with.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path  # noqa: E402
 
 
 def _generate(args) -> dict:
-    from orchestration.demo_data.generate import generate
+    from tools.demo_data.generate import generate
 
     manifest = generate(
         Path(args.landing), args.scale, args.seed, dt.date.fromisoformat(args.end_date)
@@ -38,19 +38,19 @@ def _generate(args) -> dict:
 
 
 def _lower_bound(args) -> dict:
-    from orchestration.bench.lower_bound import measure
+    from tools.bench.lower_bound import measure
 
     return measure(Path(args.landing))
 
 
 def _daily_drop(args) -> dict:
-    from orchestration.bench.daily import write_daily_drop
+    from tools.bench.daily import write_daily_drop
 
     return {"files": write_daily_drop(Path(args.landing), dt.date.fromisoformat(args.last_day))}
 
 
 def _spark_session(args) -> dict:
-    from orchestration.bench.spark_session import measure
+    from tools.bench.spark_session import measure
 
     return measure()
 
@@ -175,7 +175,7 @@ PHASES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="orchestration.bench.worker")
+    parser = argparse.ArgumentParser(prog="tools.bench.worker")
     parser.add_argument("phase", choices=sorted(PHASES))
     parser.add_argument("--out", required=True)
     parser.add_argument("--landing")

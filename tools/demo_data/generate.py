@@ -1,6 +1,6 @@
 """Generate a synthetic landing folder for Pulse, in exactly the landing-zone contract.
 
-    python -m orchestration.demo_data.generate --out DIR --scale 0.05 --seed 42 \
+    python -m tools.demo_data.generate --out DIR --scale 0.05 --seed 42 \
         --end-date YYYY-MM-DD
 
 Everything is set-based DuckDB SQL: entities come from range(), every random number is a hash
@@ -36,6 +36,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import DEFAULT_SCALE_MAX, REASON_CODES, SOURCES, UPDATED_AT, Source
+
+# The loader owns the manifest's name (it skips the file when it scans the landing folder).
+from orchestration.ingest.landing import DEMO_MANIFEST
 
 CUSTOMERS_PER_SCALE = 10_000  # scale 1.0 = ~10k customers and ~1M usage events
 OLDER_CUSTOMER_SHARE = 0.10  # created in the year before the window
@@ -1282,8 +1285,8 @@ def _prepare_out_dir(out_dir: Path) -> None:
     if out_dir.exists():
         if not out_dir.is_dir():
             raise ValueError(f"{out_dir} exists and is not a folder")
-        if any(out_dir.iterdir()) and not (out_dir / "_manifest.json").exists():
-            raise ValueError(f"refusing to wipe {out_dir}: not empty and has no _manifest.json")
+        if any(out_dir.iterdir()) and not (out_dir / DEMO_MANIFEST).exists():
+            raise ValueError(f"refusing to wipe {out_dir}: not empty and has no {DEMO_MANIFEST}")
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
 
@@ -1328,7 +1331,7 @@ def generate(
             written = _write_source(con, out_dir, source, window)
             sources[source.name] = _source_manifest(con, source, written)
         manifest = {
-            "generator": "orchestration.demo_data.generate",
+            "generator": "tools.demo_data.generate",
             "seed": seed,
             "scale": scale,
             "start_date": window.start.isoformat(),
@@ -1341,7 +1344,7 @@ def generate(
         con.close()
     unknown = {r for s in sources.values() for r in s["bad_rows"]} - set(REASON_CODES)
     assert not unknown, f"reason codes missing from the contract: {unknown}"
-    (out_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out_dir / DEMO_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 

@@ -1,5 +1,0 @@
-import sys
-
-from orchestration.bench.harness import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from tools.bench.harness import main
+
+sys.exit(main())
