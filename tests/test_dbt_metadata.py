@@ -94,3 +94,57 @@ def test_bi_freshness_policy_from_the_environment(monkeypatch):
     monkeypatch.setenv("PULSE_BI_FRESHNESS_WARN_HOURS", "soon")
     with pytest.raises(ValueError, match="number of hours"):
         bi_freshness_policy()
+
+
+def test_dbt_progress_is_printed_while_dbt_runs_and_not_again_at_its_end():
+    """The dbt step holds its events until dbt exits; its progress callback logs every tenth
+    model as dbt emits it, and the pulse_progress logger prints those lines instead of the
+    ones it would print when the held materializations arrive."""
+    import io
+    import logging
+    from types import SimpleNamespace
+
+    from orchestration.progress import ProgressHandler, dbt_progress
+
+    out = io.StringIO()
+    handler = ProgressHandler(stream=out, dbt_total=12)
+
+    def record(message: str = "", event=None) -> logging.LogRecord:
+        rec = logging.LogRecord("pulse_progress", logging.INFO, "", 0, message, None, None)
+        rec.dagster_meta = {"orig_message": message, "dagster_event": event}
+        return rec
+
+    class Log:
+        def info(self, message: str) -> None:
+            handler.emit(record(message))
+
+    on_event = dbt_progress(Log(), 12)
+    events = [
+        Output(
+            None,
+            output_name=f"m{i}",
+            metadata={"unique_id": f"model.pulse.m{i}", "Execution Duration": float(i % 5)},
+        )
+        for i in range(12)
+    ]
+    for event in events:
+        on_event(event)
+    live = out.getvalue().splitlines()
+    assert [line.split(" ", 1)[1] for line in live] == [
+        "dbt: 10/12 models and seeds built (slowest so far: m4 4.0s)",
+        "dbt: 12/12 models and seeds built (slowest so far: m4 4.0s)",
+    ]
+    # the held materializations reach the logger at the end of the step: counted, not printed
+    for i in range(12):
+        materialization = SimpleNamespace(
+            asset_key=AssetKey([f"m{i}"]),
+            metadata={"Execution Duration": SimpleNamespace(value=float(i % 5))},
+        )
+        event = SimpleNamespace(
+            event_type_value="ASSET_MATERIALIZATION",
+            step_key="pulse_dbt_models",
+            event_specific_data=SimpleNamespace(materialization=materialization),
+        )
+        handler.emit(record(event=event))
+    assert out.getvalue().splitlines() == live
+    assert handler.dbt_done == 12

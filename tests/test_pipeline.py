@@ -499,6 +499,23 @@ def test_dbt_tables_carry_row_count_and_column_schema(first_run):
     assert counted > 50  # every mart and seed, not a handful
 
 
+def test_dbt_step_logs_its_progress_while_dbt_runs(first_run):
+    """The dbt step holds its events until dbt exits (for the row counts) and logs progress
+    meanwhile: every tenth model or seed, the last line with all of them built."""
+    from orchestration.assets.dbt import pulse_dbt_models
+    from orchestration.progress import DBT_PROGRESS_PREFIX
+
+    _, instance, result = first_run
+    messages = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.user_message.startswith(DBT_PROGRESS_PREFIX)
+    ]
+    total = len(pulse_dbt_models.keys)
+    assert messages[0].startswith(f"{DBT_PROGRESS_PREFIX}10/{total} models and seeds built")
+    assert messages[-1].startswith(f"{DBT_PROGRESS_PREFIX}{total}/{total} models and seeds")
+
+
 def test_bi_marts_carry_a_freshness_policy():
     """The marts the bi_dashboards exposure names warn after 24 h and fail after 26 h
     without a materialization; the other assets carry no policy."""

@@ -22,7 +22,7 @@ from orchestration.assets.dbt_metadata import bi_freshness_policy, bi_marts, wit
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.assets.retries import retry_when_busy
 from orchestration.config import TARGETS, settings
-from orchestration.progress import DBT_LOG_PREFIX
+from orchestration.progress import DBT_LOG_PREFIX, dbt_progress
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
@@ -164,7 +164,8 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         events = invocation.stream()
         if cfg.target == "duckdb":
             # row counts and column schemas, read once dbt has let go of the file
-            events = with_table_metadata(events, cfg.warehouse, MANIFEST)
+            progress = dbt_progress(context.log, len(context.selected_asset_keys))
+            events = with_table_metadata(events, cfg.warehouse, MANIFEST, on_event=progress)
         yield from events
     _keep_parse_state(invocation.target_path)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -126,14 +126,21 @@ def table_metadata(
 
 
 def with_table_metadata(
-    events: Iterable[Any], warehouse: Path, manifest: Mapping[str, Any]
+    events: Iterable[Any],
+    warehouse: Path,
+    manifest: Mapping[str, Any],
+    on_event: Callable[[Any], None] | None = None,
 ) -> Iterator[Any]:
     """The dbt events, held until dbt exits, then each built table's materialization with its
     row count and column schema. A failure to read them is logged and the events go out
-    without them: metadata never fails a run."""
+    without them: metadata never fails a run. `on_event` sees each event as dbt emits it
+    (progress while the events are held)."""
     held, error = [], None
     try:
-        held.extend(events)
+        for event in events:
+            held.append(event)
+            if on_event is not None:
+                on_event(event)
     except Exception as exc:  # a failed dbt command: its built models still get their counts
         error = exc
     nodes = manifest.get("nodes", {})
