@@ -94,9 +94,11 @@ def _error_line(error) -> str:
 
 
 def check_lines(result) -> list[str]:
-    lines = []
+    lines, freshness = [], []
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
+        if evaluation.check_name == SOURCE_FRESHNESS_CHECK:
+            freshness.append(evaluation)
+        elif not evaluation.passed:
             failed = evaluation.metadata.get("failed_errors") or evaluation.metadata.get(
                 "failed_warnings"
             )
@@ -105,7 +107,7 @@ def check_lines(result) -> list[str]:
                 f" {evaluation.severity.value}"
                 + (f" ({failed.value})" if failed is not None else "")
             )
-    return lines
+    return lines + source_freshness_lines(freshness, indent="")
 
 
 def _has_dagster_home() -> bool:
@@ -275,6 +277,7 @@ def _last_run_lines() -> list[str]:
         ).records
     except Exception as exc:  # a broken or foreign instance must not hide the rest
         return [f"Last run: cannot read the Dagster instance at {home}: {exc}"]
+    freshness = []
     for record in events:
         event = record.event_log_entry.dagster_event
         if event is None:
@@ -286,12 +289,35 @@ def _last_run_lines() -> list[str]:
             lines.append(f"  step {event.step_key} failed: {_error_line(error)}")
         else:
             evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed:
+            if evaluation.check_name == SOURCE_FRESHNESS_CHECK:
+                freshness.append(evaluation)
+            elif not evaluation.passed:
                 lines.append(
                     f"  check {evaluation.check_name} on"
                     f" {evaluation.asset_key.to_user_string()} failed"
                     f" ({evaluation.severity.value})"
                 )
+    return lines + source_freshness_lines(freshness)
+
+
+def source_freshness_lines(evaluations, indent: str = "  ") -> list[str]:
+    """The run's `dbt source freshness` in a line, then one line per stale raw table with its
+    age and dbt's verdict (the check warns: a stale source never fails the run)."""
+    if not evaluations:
+        return []
+    stale = sorted(
+        (e for e in evaluations if not e.passed), key=lambda e: e.asset_key.to_user_string()
+    )
+    lines = [
+        f"{indent}dbt source freshness: {len(evaluations) - len(stale)} of {len(evaluations)}"
+        " raw tables fresh" + (f", {len(stale)} stale (warning only)" if stale else "")
+    ]
+    for evaluation in stale:
+        detail = evaluation.metadata.get("failed_warnings")
+        lines.append(
+            f"{indent}  {evaluation.asset_key.to_user_string()}: "
+            + (str(detail.value) if detail is not None else "stale")
+        )
     return lines
 
 
@@ -324,6 +350,8 @@ def status() -> str:
 
 
 REFRESH_JOB = "pulse_refresh"
+# orchestration/checks/source_freshness.py's check (its module imports the dbt manifest: slow)
+SOURCE_FRESHNESS_CHECK = "dbt_source_freshness"
 
 
 def _bin(name: str) -> str:

@@ -11,6 +11,7 @@ from orchestration.assets.report import pulse_report
 from orchestration.assets.serving import serving
 from orchestration.checks.mart_checks import mart_checks
 from orchestration.checks.raw_checks import raw_checks
+from orchestration.checks.source_freshness import source_freshness_check
 from orchestration.jobs import refresh_job
 from orchestration.progress import progress_logger
 from orchestration.resources import build_resources
@@ -27,7 +28,7 @@ defs = Definitions(
         pulse_report,
         alert_delivery,
     ],
-    asset_checks=[*raw_checks, *mart_checks],
+    asset_checks=[*raw_checks, *mart_checks, source_freshness_check],
     jobs=[refresh_job],
     schedules=[daily_refresh],
     sensors=[landing_sensor],

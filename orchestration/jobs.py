@@ -9,6 +9,6 @@ refresh_job = define_asset_job(
     "pulse_refresh",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="Check the landing folder, load new landing files, build every dbt model and "
-    "test, then publish.",
+    description="Check the landing folder, load new landing files, measure their freshness "
+    "(dbt source freshness, warnings only), build every dbt model and test, then publish.",
 )

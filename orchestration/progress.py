@@ -9,12 +9,16 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from dagster import logger
+from dagster import AssetMaterialization, Output, logger
 
 DBT_LOG_PREFIX = "dbt's full log: "
+# The dbt step's own progress messages: it hands its materializations to Dagster only when dbt
+# exits (orchestration/assets/dbt_metadata.py), so it logs the models done while dbt runs.
+DBT_PROGRESS_PREFIX = "dbt progress: "
 
 # Where progress lines go while the rest of a run's printed output is kept in a file
 # (run_output_to); None: standard output.
@@ -46,6 +50,7 @@ class ProgressHandler(logging.Handler):
         self.dbt_done = 0
         self.slowest: tuple[float, str] | None = None
         self.checks = 0
+        self.dbt_live = False  # the dbt step logged its progress as dbt ran
 
     def _print(self, text: str) -> None:
         stream = self.stream or _terminal or sys.stdout
@@ -58,6 +63,9 @@ class ProgressHandler(logging.Handler):
         if event is None:
             if message.startswith(DBT_LOG_PREFIX):
                 self._print(message)
+            elif message.startswith(DBT_PROGRESS_PREFIX):
+                self.dbt_live = True
+                self._print("dbt: " + message.removeprefix(DBT_PROGRESS_PREFIX))
             return
         kind, step = event.event_type_value, event.step_key
         if kind == "STEP_START":
@@ -89,6 +97,8 @@ class ProgressHandler(logging.Handler):
         if self.slowest is None or seconds > self.slowest[0]:
             self.slowest = (seconds, name)
         total = self.dbt_total or 0
+        if self.dbt_live:  # already printed while dbt ran: these arrive together at its end
+            return
         if self.dbt_done % 10 == 0 or self.dbt_done == total:
             of = f"/{total}" if total else ""
             self._print(
@@ -107,6 +117,34 @@ class ProgressHandler(logging.Handler):
         if step.startswith("pulse_dbt_models") or "dbt" in step:
             return f": {self.dbt_done} dbt models and seeds, {self.checks} checks so far"
         return ""
+
+
+def dbt_progress(log: Any, total: int | None) -> Callable[[Any], None]:
+    """A callback for each dbt event as dbt emits it: every tenth model or seed built (and the
+    last), a progress message that the pulse_progress logger prints as the line it prints for
+    materializations ("dbt: 10/120 models and seeds built (slowest so far: ...)")."""
+    built = 0
+    slowest: tuple[float, str] | None = None
+
+    def on_event(event: Any) -> None:
+        nonlocal built, slowest
+        if not isinstance(event, (Output, AssetMaterialization)):
+            return
+        built += 1
+        duration = event.metadata.get("Execution Duration")
+        seconds = float(duration.value or 0) if duration is not None else 0.0
+        unique_id = event.metadata.get("unique_id")
+        name = str(unique_id.value).rsplit(".", 1)[-1] if unique_id is not None else "?"
+        if slowest is None or seconds > slowest[0]:
+            slowest = (seconds, name)
+        if built % 10 == 0 or built == total:
+            of = f"/{total}" if total else ""
+            log.info(
+                f"{DBT_PROGRESS_PREFIX}{built}{of} models and seeds built"
+                f" (slowest so far: {slowest[1]} {slowest[0]:.1f}s)"
+            )
+
+    return on_event
 
 
 def _dbt_total() -> int | None:

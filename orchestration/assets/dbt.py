@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, apply_freshness_policy
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -18,10 +18,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.assets.dbt_metadata import bi_freshness_policy, bi_marts, with_table_metadata
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.assets.retries import retry_when_busy
 from orchestration.config import TARGETS, settings
-from orchestration.progress import DBT_LOG_PREFIX
+from orchestration.progress import DBT_LOG_PREFIX, dbt_progress
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
@@ -110,6 +111,13 @@ class PulseDbtTranslator(DagsterDbtTranslator):
             return "seeds"
         return fqn[1] if len(fqn) > 2 else "dbt"
 
+    def get_asset_spec(self, manifest, unique_id, project) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        # the marts BI dashboards read (the bi_dashboards exposure) carry a freshness policy
+        if unique_id in bi_marts(manifest):
+            spec = apply_freshness_policy(spec, bi_freshness_policy())
+        return spec
+
 
 translator = PulseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -153,7 +161,12 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         ):
             invocation = dbt.cli(production_build_args(), context=context)
         context.log.info(f"{DBT_LOG_PREFIX}{invocation.target_path / 'dbt.log'}")
-        yield from invocation.stream()
+        events = invocation.stream()
+        if cfg.target == "duckdb":
+            # row counts and column schemas, read once dbt has let go of the file
+            progress = dbt_progress(context.log, len(context.selected_asset_keys))
+            events = with_table_metadata(events, cfg.warehouse, MANIFEST, on_event=progress)
+        yield from events
     _keep_parse_state(invocation.target_path)
 
 

@@ -57,6 +57,8 @@ def finance_reports(context: AssetExecutionContext, pulse: PulseSettings) -> Mat
         metadata={
             "folder": MetadataValue.path(str(files.folder)),
             "workbook": MetadataValue.path(str(files.workbook)),
+            # a link the Dagster UI opens (file:// on the machine that ran the step)
+            "workbook_url": MetadataValue.url(files.workbook.resolve().as_uri()),
             "csv_invoice_aging": MetadataValue.path(str(files.csvs["rpt_invoice_aging"])),
             "csv_payment_delay": MetadataValue.path(
                 str(files.csvs["rpt_payment_delay_by_customer"])

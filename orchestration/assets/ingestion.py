@@ -10,6 +10,9 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    TableColumn,
+    TableColumnConstraints,
+    TableSchema,
     asset,
 )
 
@@ -17,6 +20,7 @@ from orchestration.assets.retries import retry_when_busy
 from orchestration.contract import SOURCES, Source
 from orchestration.ingest.failures import RETRY_NOTE
 from orchestration.ingest.loader import load_source
+from orchestration.ingest.schema import LINEAGE_COLUMNS, SQL_TYPES
 from orchestration.resources import PulseSettings
 from orchestration.warehouse import connect_writer
 
@@ -32,6 +36,25 @@ LANDING_KEY = AssetKey(["landing"])
 
 def raw_asset_key(source_name: str) -> AssetKey:
     return AssetKey(["raw", source_name])
+
+
+def raw_table_schema(source: Source) -> TableSchema:
+    """raw.<source>'s columns as Dagster's column schema: the contract's (with their contract
+    type and whether the contract requires them), then the loader's lineage columns."""
+    contract = [
+        TableColumn(
+            name=c.name,
+            type=SQL_TYPES[c.type],
+            description=f"contract type {c.type}" + ("; required" if c.required else ""),
+            constraints=TableColumnConstraints(nullable=not c.required),
+        )
+        for c in source.columns
+    ]
+    lineage = [
+        TableColumn(name=name, type=type_, description="loader lineage")
+        for name, type_ in LINEAGE_COLUMNS
+    ]
+    return TableSchema(columns=contract + lineage)
 
 
 def _files_table(results) -> str:
@@ -65,6 +88,7 @@ def build_ingestion_asset(source: Source):
         group_name="ingestion",
         pool=WRITER_POOL,
         kinds={"duckdb"},
+        metadata={"dagster/column_schema": raw_table_schema(source)},
         description=f"Landing files of `{source.name}/`, and of the profile datasets feeding"
         f" {source.name}, loaded into raw.{source.name} (exported by the {source.system} system;"
         f" key: {', '.join(source.primary_key)}).",
@@ -87,6 +111,10 @@ def build_ingestion_asset(source: Source):
         rejected = [r for r in new if r.status == "rejected"]
         return MaterializeResult(
             metadata={
+                # Dagster's standard table metadata: the raw table's rows after this load
+                # (rows_loaded is what this run added), and its columns
+                "dagster/row_count": total,
+                "dagster/column_schema": raw_table_schema(source),
                 "files_new": len(new),
                 "files_skipped": len(results) - len(new),
                 "files_rejected": len(rejected),

@@ -100,6 +100,8 @@ def pulse_report(context: AssetExecutionContext, pulse: PulseSettings) -> Materi
 
     metadata: dict = {
         "report": MetadataValue.path(str(files.latest)),
+        # a link the Dagster UI opens (file:// on the machine that ran the step)
+        "report_url": MetadataValue.url(files.html.resolve().as_uri()),
         "report_dated": MetadataValue.path(str(files.html)),
         "as_of_date": (data.as_of_date or cfg.as_of_date).isoformat(),
     }
