@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from orchestration.alerts.episodes import COLUMNS, Alert
+from orchestration.files import atomic_write
 from orchestration.reports.finance_workbook import FORMULA_PREFIXES
 
 # the episode's columns (the day it is read for aside), after whether it opened today
@@ -55,22 +54,15 @@ def write_call_list(reports_dir: Path, alerts: list[Alert], as_of: dt.date) -> l
     ]
     paths = [folder / f"call_list_{as_of.isoformat()}.csv", folder / "call_list.csv"]
     for path in paths:
-        _atomic_write(path, rows)
+        _write_csv(path, rows)
     return paths
 
 
-def _atomic_write(path: Path, rows: list[list]) -> None:
-    """A reader sees the previous file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+def _write_csv(path: Path, rows: list[list]) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")  # RFC 4180
             writer.writerow(HEADER)
             writer.writerows([_cell(v) for v in row] for row in rows)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's file is owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)

@@ -44,9 +44,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +56,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from orchestration.files import atomic_write
 
 SUMMARY_SHEET = "Aging summary"
 AGING_SHEET = "Invoice aging"
@@ -396,13 +397,13 @@ def write_finance_reports_from(
         wb.close()
 
     workbook_path = out_dir / f"finance_reports_{as_of_date.isoformat()}.xlsx"
-    _atomic_write(workbook_path, write_workbook)
+    atomic_write(workbook_path, write_workbook)
     csvs = {AGING_MART: out_dir / AGING_CSV, DELAY_MART: out_dir / DELAY_CSV}
     for mart, relation, types in (
         (AGING_MART, aging, aging_types),
         (DELAY_MART, delay, delay_types),
     ):
-        _atomic_write(csvs[mart], lambda p, r=relation, t=types: _write_csv(con, r, t, p))
+        atomic_write(csvs[mart], lambda p, r=relation, t=types: _write_csv(con, r, t, p))
 
     return FinanceReportFiles(
         folder=out_dir,
@@ -834,23 +835,3 @@ def _write_csv(
         writer.writerow(column_types)
         for batch in _batches(con, f"select {columns} from {_ident(relation)}"):
             writer.writerows(batch)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        # mkstemp makes it owner-only: give it what the umask gives any new file (who may
-        # read finance's files is the umask's and the folder's business, not this code's)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
