@@ -26,10 +26,11 @@ beside their colour (● healthy, ▲ at risk, ■ unhealthy); low-sample values
 charts and a dagger (†) in tables; series differ by marker shape as well as colour; the palette
 is Okabe-Ito (safe for the common colour-vision deficiencies).
 
-The CX charts pool every segment of a month from the marts' counts with the marts' own formulas
-(Wilson interval for CSAT, the NPS margin of error, the normal interval of the CES mean);
-`min_responses` marks a pooled month as low sample (the dbt var's default, 30). Churn, GRR and
-NRR are pooled the same way (sum the counts and MRR, then divide: never average rates).
+No metric is computed here: every figure is read from a mart, and this module only selects,
+formats and draws. The company-wide (all segments) CSAT, NPS, CES and churn are the
+fct_*_company_monthly marts (models/marts/cx/, models/marts/retention/), computed in SQL by the
+same macros as the per-segment marts (macros/metrics/); the low-sample flag and its threshold
+(min_responses) come from those marts too. tests/test_report_has_no_formula.py keeps it so.
 """
 
 from __future__ import annotations
@@ -53,8 +54,6 @@ from orchestration.reports import _svg as svg
 from orchestration.reports.playbooks import PlaybookRows, load_playbooks, render_playbooks
 
 REPORT_NAME = "pulse_report"
-Z95 = 1.96
-DEFAULT_MIN_RESPONSES = 30  # dbt var min_responses (dbt_project.yml)
 DEFAULT_LTV_TO_CAC_TARGET = 3.0
 
 # Marts the report reads whole (they are small: monthly, per segment or per channel).
@@ -65,7 +64,10 @@ WHOLE_TABLES = (
     "fct_csat_monthly",
     "fct_nps_monthly",
     "fct_ces_monthly",
-    "fct_churn_monthly",
+    "fct_csat_company_monthly",
+    "fct_nps_company_monthly",
+    "fct_ces_company_monthly",
+    "fct_churn_company_monthly",
     "fct_cohort_retention",
     "fct_cac_monthly",
     "fct_cac_blended_monthly",
@@ -115,10 +117,23 @@ class ReportData:
     playbooks: dict[str, PlaybookRows | None] = field(default_factory=dict)
     attention_limit: int = 25
     trend_days: int = 90
-    min_responses: int = DEFAULT_MIN_RESPONSES
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    @property
+    def min_responses(self) -> int | None:
+        """The dbt var min_responses the CX marts' is_low_sample was computed with, as the
+        company-wide marts carry it (None when none of them is in the serving copy)."""
+        for name in (
+            "fct_csat_company_monthly",
+            "fct_nps_company_monthly",
+            "fct_ces_company_monthly",
+        ):
+            df = self.get(name)
+            if _has(df) and "min_responses" in df and df["min_responses"].notna().any():
+                return int(_num(df["min_responses"].dropna().iloc[0]) or 0)
+        return None
 
     @property
     def as_of_date(self) -> dt.date | None:
@@ -148,7 +163,6 @@ def load_report_data(
     *,
     attention_limit: int = 25,
     trend_days: int = 90,
-    min_responses: int = DEFAULT_MIN_RESPONSES,
 ) -> ReportData:
     """Read what the report needs from the serving copy `serving_db`, read-only."""
     con = duckdb.connect(str(serving_db), read_only=True)
@@ -213,7 +227,6 @@ def load_report_data(
         playbooks=playbooks,
         attention_limit=attention_limit,
         trend_days=trend_days,
-        min_responses=min_responses,
     )
 
 
@@ -325,102 +338,6 @@ def health_badge(category: object) -> str:
     )
 
 
-def _wilson(successes: float, n: float) -> tuple[float | None, float | None]:
-    if n <= 0:
-        return None, None
-    p = successes / n
-    z = Z95
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denom = 1 + z * z / n
-    low = 0.0 if successes == 0 else max(0.0, 100 * (centre - half) / denom)
-    high = 100.0 if successes == n else min(100.0, 100 * (centre + half) / denom)
-    return low, high
-
-
-# ----------------------------------------------------------------------------- pooling
-
-
-def pooled_cx(df: pd.DataFrame, kind: str, min_responses: int) -> pd.DataFrame:
-    """One row per month over every segment of a CX mart (kind csat / nps / ces): responses,
-    value, low, high, is_low_sample, is_complete_month; the marts' formulas on pooled counts."""
-    rows = []
-    for month, g in df.groupby("month", sort=True):
-        n = float(g["responses"].fillna(0).sum())
-        complete = bool(g["is_complete_month"].fillna(False).all())
-        value = low = high = None
-        if n > 0 and kind == "csat":
-            sat = float(g["satisfied"].fillna(0).sum())
-            value = 100 * sat / n
-            low, high = _wilson(sat, n)
-        elif n > 0 and kind == "nps":
-            p = float(g["promoters"].fillna(0).sum()) / n
-            d = float(g["detractors"].fillna(0).sum()) / n
-            value = 100 * (p - d)
-            moe = Z95 * 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2) / n)
-            low, high = max(-100.0, value - moe), min(100.0, value + moe)
-        elif n > 0 and kind == "ces":
-            total = float(g["ces_score_sum"].fillna(0).sum())
-            value = total / n
-            # pooled sum of squares from each cell's n, mean and sample standard deviation
-            ss = 0.0
-            for _, r in g.iterrows():
-                k = _num(r["responses"]) or 0.0
-                if k <= 0:
-                    continue
-                mean = (_num(r["ces_score_sum"]) or 0.0) / k
-                sd = _num(r["ces_stddev"]) or 0.0
-                ss += (k - 1) * sd * sd + k * mean * mean
-            if n >= 2:
-                var = max(0.0, (ss - n * value * value) / (n - 1))
-                half = Z95 * math.sqrt(var) / math.sqrt(n)
-                low, high = max(1.0, value - half), min(7.0, value + half)
-        rows.append(
-            {
-                "month": _date(month),
-                "responses": int(n),
-                "value": value,
-                "low": low,
-                "high": high,
-                "is_low_sample": n < min_responses,
-                "is_complete_month": complete,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def pooled_churn(df: pd.DataFrame) -> pd.DataFrame:
-    """fct_churn_monthly over every segment: logo churn, GRR and NRR per month."""
-    cols = [
-        "customers_at_start",
-        "churned_customers",
-        "mrr_at_start",
-        "expansion_mrr",
-        "contraction_mrr",
-        "churned_mrr",
-    ]
-    g = df.groupby("month", sort=True)[cols].sum(min_count=1).reset_index()
-    out = []
-    for _, r in g.iterrows():
-        start = _num(r["customers_at_start"]) or 0.0
-        mrr = _num(r["mrr_at_start"]) or 0.0
-        exp_, con_, chu = (_num(r[c]) or 0.0 for c in cols[3:])
-        out.append(
-            {
-                "month": _date(r["month"]),
-                "customers_at_start": int(start),
-                "churned_customers": int(_num(r["churned_customers"]) or 0),
-                "logo_churn_rate_pct": 100 * (_num(r["churned_customers"]) or 0) / start
-                if start
-                else None,
-                "mrr_at_start": mrr,
-                "gross_revenue_retention_pct": 100 * (mrr - con_ - chu) / mrr if mrr else None,
-                "net_revenue_retention_pct": 100 * (mrr + exp_ - con_ - chu) / mrr if mrr else None,
-            }
-        )
-    return pd.DataFrame(out)
-
-
 # ----------------------------------------------------------------------------- headline
 
 
@@ -452,33 +369,28 @@ def compute_headline(data: ReportData) -> Headline:
         mrr_at_risk = float(dim["mrr_at_risk"].fillna(0).sum()) if "mrr_at_risk" in dim else None
         current_mrr = float(dim["current_mrr"].fillna(0).sum()) if "current_mrr" in dim else None
     attention = data.get("rpt_customers_needing_attention")
+    # the company-wide marts' row of the last complete month with a value
     metrics: dict[str, tuple[dt.date | None, float | None]] = {}
-    for kind, mart, key in (
-        ("nps", "fct_nps_monthly", "nps"),
-        ("csat", "fct_csat_monthly", "csat_pct"),
-        ("ces", "fct_ces_monthly", "ces_avg"),
+    for mart, key in (
+        ("fct_nps_company_monthly", "nps"),
+        ("fct_csat_company_monthly", "csat_pct"),
+        ("fct_ces_company_monthly", "ces_avg"),
     ):
         df = data.get(mart)
-        if _has(df):
-            pooled = pooled_cx(df, kind, data.min_responses)
-            done = pooled[pooled["is_complete_month"] & pooled["value"].notna()]
+        if _has(df) and key in df:
+            done = df[df["is_complete_month"].fillna(False).astype(bool) & df[key].notna()]
             if len(done):
-                last = done.iloc[-1]
-                metrics[key] = (last["month"], _num(last["value"]))
-    churn = data.get("fct_churn_monthly")
+                last = done.sort_values("month").iloc[-1]
+                metrics[key] = (_date(last["month"]), _num(last[key]))
+    churn = data.get("fct_churn_company_monthly")
     if _has(churn):
-        pooled = pooled_churn(churn)
-        if len(pooled):
-            last = pooled.iloc[-1]
-            metrics["logo_churn_rate_pct"] = (last["month"], _num(last["logo_churn_rate_pct"]))
-            metrics["gross_revenue_retention_pct"] = (
-                last["month"],
-                _num(last["gross_revenue_retention_pct"]),
-            )
-            metrics["net_revenue_retention_pct"] = (
-                last["month"],
-                _num(last["net_revenue_retention_pct"]),
-            )
+        last = churn.sort_values("month").iloc[-1]  # complete months only, by construction
+        for key in (
+            "logo_churn_rate_pct",
+            "gross_revenue_retention_pct",
+            "net_revenue_retention_pct",
+        ):
+            metrics[key] = (_date(last["month"]), _num(last[key]))
     return Headline(
         customers_scored=scored,
         healthy=healthy,
@@ -707,10 +619,13 @@ def _section_attention(data: ReportData) -> str:
     )
 
 
+# kind, segment mart, company-wide mart, label, unit, scale (low, high), value column and its
+# 95% interval columns (the same names in both marts)
 _CX = (
     (
         "csat",
         "fct_csat_monthly",
+        "fct_csat_company_monthly",
         "CSAT",
         "%",
         0.0,
@@ -719,8 +634,30 @@ _CX = (
         "csat_ci_low_pct",
         "csat_ci_high_pct",
     ),
-    ("nps", "fct_nps_monthly", "NPS", "", -100.0, 100.0, "nps", "nps_ci_low", "nps_ci_high"),
-    ("ces", "fct_ces_monthly", "CES (1-7)", "", 1.0, 7.0, "ces_avg", "ces_ci_low", "ces_ci_high"),
+    (
+        "nps",
+        "fct_nps_monthly",
+        "fct_nps_company_monthly",
+        "NPS",
+        "",
+        -100.0,
+        100.0,
+        "nps",
+        "nps_ci_low",
+        "nps_ci_high",
+    ),
+    (
+        "ces",
+        "fct_ces_monthly",
+        "fct_ces_company_monthly",
+        "CES (1-7)",
+        "",
+        1.0,
+        7.0,
+        "ces_avg",
+        "ces_ci_low",
+        "ces_ci_high",
+    ),
 )
 
 
@@ -731,33 +668,35 @@ def _months_window(months: Sequence[dt.date], n: int) -> list[dt.date]:
 def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> str:
     parts = []
     present = [(c, data.get(c[1])) for c in _CX]
-    if not any(_has(df) for _, df in present):
+    if not any(_has(df) or _has(data.get(c[2])) for c, df in present):
         raise _Missing("The CSAT, NPS and CES marts have no rows yet.")
     colours = {"csat": svg.BLUE, "nps": svg.ORANGE, "ces": svg.GREEN}
     shapes = {"csat": "circle", "nps": "triangle", "ces": "square"}
     charts = []
-    for (kind, mart, label, unit, lo, hi, *_), df in present:
-        if not _has(df):
+    for kind, _mart, company_mart, label, unit, lo, hi, col, low_col, high_col in _CX:
+        company = data.get(company_mart)
+        if not _has(company):
+            why = "is not in this serving copy" if company is None else "has no rows yet"
             charts.append(
                 f"<div class='chart-box'><h3>{label}</h3>"
-                f"{_note(f'The mart {mart} has no rows yet.')}</div>"
+                f"{_note(f'The mart {company_mart} {why}.')}</div>"
             )
             continue
-        pooled = pooled_cx(df, kind, data.min_responses)
-        pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
+        company = company.assign(month=company["month"].map(_date)).sort_values("month")
+        company = company[company["month"].isin(_months_window(list(company["month"]), n_months))]
         labels = [
-            _month_label(m) + ("*" if not c else "")
-            for m, c in zip(pooled["month"], pooled["is_complete_month"], strict=True)
+            _month_label(m) + ("*" if not _py(c) else "")
+            for m, c in zip(company["month"], company["is_complete_month"], strict=True)
         ]
-        values = [_num(v) for v in pooled["value"]]
+        values = [_num(v) for v in company[col]]
         series = svg.Series(
             f"{label}, all segments",
             values,
             colour=colours[kind],
             shape=shapes[kind],
-            low=[_num(v) for v in pooled["low"]],
-            high=[_num(v) for v in pooled["high"]],
-            hollow=list(pooled["is_low_sample"]),
+            low=[_num(v) for v in company[low_col]],
+            high=[_num(v) for v in company[high_col]],
+            hollow=[bool(_py(v)) for v in company["is_low_sample"]],
         )
         nums = [v for v in values + series.low + series.high if v is not None]
         y_lo = max(lo, math.floor(min(nums) / 10) * 10) if nums and unit == "%" else None
@@ -776,14 +715,21 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
         )
         charts.append(f"<div class='chart-box'><h3>{label}</h3>{chart}</div>")
     parts.append(f"<div class='chart-grid'>{''.join(charts)}</div>")
+    threshold = (
+        f"fewer than {data.min_responses} responses"
+        if data.min_responses is not None
+        else "fewer responses than the dbt var min_responses"
+    )
     parts.append(
-        '<p class="legend">Line: all segments pooled from the marts\' counts; shaded band and '
+        '<p class="legend">Line: all segments (the fct_*_company_monthly marts); shaded band and '
         "whiskers: 95% interval (CSAT: Wilson; NPS: ± margin of error; CES: interval of the "
-        f"mean). Hollow points and {LOW_SAMPLE_MARK}: low sample (fewer than "
-        f"{data.min_responses} responses). * month to date.</p>"
+        f"mean). Hollow points and {LOW_SAMPLE_MARK}: low sample ({threshold}). "
+        "* month to date.</p>"
     )
     # the table: last months x segment, each cell marked when the mart flags it low sample
     frames = {kind: df for (kind, *_), df in present if _has(df)}
+    if not frames:
+        return "".join(parts)
     months = sorted({_date(m) for df in frames.values() for m in df["month"]})[-table_months:]
     segments = sorted({str(s) for df in frames.values() for s in df["segment"].dropna()})
     rows = []
@@ -796,7 +742,7 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
         for seg in segments:
             label = _month_label(m) + ("" if complete.get(m, True) else " (to date)")
             row = [_e(label), _e(seg)]
-            for kind, _mart, _label, unit, _lo, _hi, col, low_col, high_col in _CX:
+            for kind, _mart, _company, _label, unit, _lo, _hi, col, low_col, high_col in _CX:
                 df = frames.get(kind)
                 if df is None:
                     row.append("–")
@@ -846,10 +792,10 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
 
 
 def _section_retention(data: ReportData, n_months: int = 24, table_months: int = 12) -> str:
-    churn = _need(data, "fct_churn_monthly")
-    pooled = pooled_churn(churn)
-    pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
-    labels = [_month_label(m) for m in pooled["month"]]
+    churn = _need(data, "fct_churn_company_monthly")
+    company = churn.assign(month=churn["month"].map(_date)).sort_values("month")
+    company = company[company["month"].isin(_months_window(list(company["month"]), n_months))]
+    labels = [_month_label(m) for m in company["month"]]
     logo = svg.line_chart(
         "churn-logo",
         "Logo churn rate by month, all segments",
@@ -857,7 +803,7 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
         [
             svg.Series(
                 "logo churn %",
-                [_num(v) for v in pooled["logo_churn_rate_pct"]],
+                [_num(v) for v in company["logo_churn_rate_pct"]],
                 colour=svg.VERMILLION,
                 shape="square",
             )
@@ -874,13 +820,13 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
         [
             svg.Series(
                 "GRR %",
-                [_num(v) for v in pooled["gross_revenue_retention_pct"]],
+                [_num(v) for v in company["gross_revenue_retention_pct"]],
                 colour=svg.BLUE,
                 shape="circle",
             ),
             svg.Series(
                 "NRR %",
-                [_num(v) for v in pooled["net_revenue_retention_pct"]],
+                [_num(v) for v in company["net_revenue_retention_pct"]],
                 colour=svg.ORANGE,
                 shape="triangle",
                 dashed=True,
@@ -902,7 +848,7 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
             _fmt_pct(r["gross_revenue_retention_pct"]),
             _fmt_pct(r["net_revenue_retention_pct"]),
         ]
-        for _, r in pooled.tail(table_months).iloc[::-1].iterrows()
+        for _, r in company.tail(table_months).iloc[::-1].iterrows()
     ]
     table = _table(
         ["Month", "Customers at start", "Churned", "Logo churn", "MRR at start", "GRR", "NRR"],
@@ -913,9 +859,9 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
     return (
         f"<div class='chart-grid'><div class='chart-box'><h3>Logo churn</h3>{logo}</div>"
         f"<div class='chart-box'><h3>Revenue retention</h3>{rev}</div></div>{table}"
-        '<p class="legend">Complete months only. GRR = (MRR at start − contraction − churned '
-        "MRR) / MRR at start; NRR adds expansion. Segments pooled: counts and MRR summed, then "
-        "divided.</p>"
+        '<p class="legend">Complete months only, all segments (fct_churn_company_monthly). GRR = '
+        "(MRR at start − contraction − churned MRR) / MRR at start; NRR adds expansion. Segments "
+        "pooled: counts and MRR summed, then divided.</p>"
     )
 
 
