@@ -147,16 +147,13 @@ create table fct_cohort_retention as select * from (values
 ) as t(cohort_month, months_since_start, cohort_size, active_customers, logo_retention_pct,
     initial_mrr, mrr, revenue_retention_pct);
 
-create table fct_cac_monthly as select * from (values
-    (date '2026-05-01', 'paid_search', 3000.0, 3, 1000.0, true),
-    (date '2026-05-01', 'organic', 0.0, 4, 0.0, true)
-) as t(month, acquisition_channel, marketing_spend, new_customers, cac, is_complete_month);
-
-create table dim_customer_clv as select * from (values
-    ('C1', 'smb', 'paid_search', 5000.0, 1000.0, 5.0),
-    ('C2', 'smb', 'paid_search', 2000.0, 1000.0, 2.0),
-    ('C3', 'enterprise', 'organic', 9000.0, 0.0, null)
-) as t(customer_id, segment, acquisition_channel, clv, channel_cac, ltv_to_cac);
+create table rpt_clv_by_channel as select * from (values
+    ('organic', 1, 9000.0, date '2025-06-01', date '2026-05-01', 0.0, 4, 0.0, null, 3.0, null),
+    ('paid_search', 2, 3500.0, date '2025-06-01', date '2026-05-01', 3000.0, 3, 1000.0, 3.5,
+     3.0, true)
+) as t(acquisition_channel, customers, avg_clv, window_start_month, window_end_month,
+    marketing_spend_in_window, new_customers_in_window, cac, ltv_to_cac, ltv_to_cac_target,
+    meets_ltv_to_cac_target);
 
 create table rpt_clv_by_segment as select * from (values
     ('smb', 2, 2, 3500.0, 1000.0, 3.5, 3.0, true, 4000.0, 0.875, false, true),
@@ -364,6 +361,15 @@ def test_data_quality_and_checks(html):
     assert re.search(r"Checks passed</div><div class=\"tile-value\">✓ 1<", html)
     assert re.search(r"Checks failed</div><div class=\"tile-value\">✗ 2<", html)
     assert "1 blocking, 1 warnings" in html and "nps out of range" in html
+
+
+def test_acquisition_by_channel_reads_the_mart(html):
+    section = html.split('<section id="acquisition"')[1].split("</section>")[0]
+    table = section.split('id="acquisition-table"')[1].split("</table>")[0]
+    # the window and the rule of thumb come from rpt_clv_by_channel's columns
+    assert "Spend, 2025-06 to 2026-05" in table and "Meets 3:1" in table
+    assert re.search(r">3\.5</td>\s*<td>✓ yes</td>", table)  # paid_search: the mart's flag
+    assert "3.5 ✓" in section and "n/a (no CAC)" in section  # organic spends nothing
 
 
 def test_fully_loaded_cac_beside_the_marketing_only_one(html):

@@ -54,7 +54,6 @@ from orchestration.reports import _svg as svg
 from orchestration.reports.playbooks import PlaybookRows, load_playbooks, render_playbooks
 
 REPORT_NAME = "pulse_report"
-DEFAULT_LTV_TO_CAC_TARGET = 3.0
 
 # Marts the report reads whole (they are small: monthly, per segment or per channel).
 WHOLE_TABLES = (
@@ -69,9 +68,8 @@ WHOLE_TABLES = (
     "fct_ces_company_monthly",
     "fct_churn_company_monthly",
     "fct_cohort_retention",
-    "fct_cac_monthly",
     "fct_cac_blended_monthly",
-    "dim_customer_clv",
+    "rpt_clv_by_channel",
     "rpt_clv_by_segment",
     "rpt_aging_summary",
     "rpt_load_files",
@@ -905,35 +903,34 @@ def _section_cohorts(data: ReportData, n_cohorts: int = 18, n_offsets: int = 13)
     )
 
 
-def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
-    clv = _need(data, "dim_customer_clv")
+def _section_acquisition(data: ReportData) -> str:
+    by_channel = _need(data, "rpt_clv_by_channel").sort_values("acquisition_channel")
     cur = data.currency
-    target = DEFAULT_LTV_TO_CAC_TARGET
     seg = data.get("rpt_clv_by_segment")
-    if _has(seg) and "ltv_to_cac_target" in seg:
-        t = (
-            _num(seg["ltv_to_cac_target"].dropna().iloc[0])
-            if seg["ltv_to_cac_target"].notna().any()
-            else None
+    # the rule of thumb is the dbt var ltv_to_cac_target, as the marts carry it
+    targets = [
+        _num(v)
+        for df in (by_channel, seg)
+        if _has(df) and "ltv_to_cac_target" in df
+        for v in df["ltv_to_cac_target"].dropna()
+    ]
+    target = targets[0] if targets else None
+    rule = f"{target:g}:1" if target is not None else "the LTV:CAC target"
+    starts = [_date(v) for v in by_channel["window_start_month"].dropna()]
+    ends = [_date(v) for v in by_channel["window_end_month"].dropna()]
+    window = (
+        f"{_month_label(starts[0])} to {_month_label(ends[0])}" if starts and ends else "window"
+    )
+    channels = [
+        (
+            str(r["acquisition_channel"]),
+            r,
+            _num(r["cac"]),
+            _num(r["ltv_to_cac"]),
+            _py(r["meets_ltv_to_cac_target"]),
         )
-        target = t or target
-    by_channel = []
-    for channel, g in clv.groupby("acquisition_channel", sort=True):
-        cac = _num(g["channel_cac"].dropna().max()) if g["channel_cac"].notna().any() else None
-        avg_clv = _num(g["clv"].mean())
-        ratio = avg_clv / cac if (cac and avg_clv is not None) else None
-        by_channel.append((str(channel), len(g), avg_clv, cac, ratio))
-    spend: dict[str, tuple[float, float]] = {}
-    cac_m = data.get("fct_cac_monthly")
-    if _has(cac_m):
-        done = cac_m[cac_m["is_complete_month"].fillna(False)]
-        window = _months_window(list({_date(m) for m in done["month"]}), window_months)
-        done = done[done["month"].map(_date).isin(window)]
-        for ch, g in done.groupby("acquisition_channel"):
-            spend[str(ch)] = (
-                float(g["marketing_spend"].fillna(0).sum()),
-                float(g["new_customers"].fillna(0).sum()),
-            )
+        for _, r in by_channel.iterrows()
+    ]
     cac_chart = svg.bar_chart(
         "cac-by-channel",
         "CAC by acquisition channel (trailing window)",
@@ -944,7 +941,7 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
                 svg.BLUE,
                 text=None if cac is None else (_fmt_money(cac, cur) if cac else "0 (no spend)"),
             )
-            for ch, _, _, cac, _ in by_channel
+            for ch, _, cac, _, _ in channels
         ],
         value_format=lambda v: _fmt_money(v, cur),
     )
@@ -955,32 +952,30 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
             svg.Bar(
                 ch,
                 ratio,
-                svg.GREEN if ratio is not None and ratio >= target else svg.VERMILLION,
+                svg.GREEN if meets else svg.VERMILLION,
                 text=(
-                    (f"{ratio:.1f} ✓" if ratio >= target else f"{ratio:.1f} ✗ below {target:g}")
+                    (f"{ratio:.1f} ✓" if meets else f"{ratio:.1f} ✗ below {rule}")
                     if ratio is not None
                     else "n/a (no CAC)"
                 ),
             )
-            for ch, _, _, _, ratio in by_channel
+            for ch, _, _, ratio, meets in channels
         ],
-        ref_line=svg.RefLine(target, f"target {target:g}:1"),
+        ref_line=svg.RefLine(target, f"target {rule}") if target is not None else None,
     )
-    rows = []
-    for ch, n, avg_clv, cac, ratio in by_channel:
-        s, new = spend.get(ch, (None, None))
-        rows.append(
-            [
-                _e(ch),
-                _fmt_int(n),
-                _fmt_money(avg_clv, cur),
-                _fmt_money(cac, cur),
-                "–" if ratio is None else f"{ratio:.1f}",
-                "–" if ratio is None else ("✓ yes" if ratio >= target else "✗ no"),
-                _fmt_money(s, cur),
-                _fmt_int(new),
-            ]
-        )
+    rows = [
+        [
+            _e(ch),
+            _fmt_int(r["customers"]),
+            _fmt_money(r["avg_clv"], cur),
+            _fmt_money(cac, cur),
+            "–" if ratio is None else f"{ratio:.1f}",
+            "–" if meets is None else ("✓ yes" if meets else "✗ no"),
+            _fmt_money(r["marketing_spend_in_window"], cur),
+            _fmt_int(r["new_customers_in_window"]),
+        ]
+        for ch, r, cac, ratio, meets in channels
+    ]
     table = _table(
         [
             "Channel",
@@ -988,23 +983,24 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
             "Avg CLV",
             "CAC (trailing)",
             "LTV:CAC",
-            f"Meets {target:g}:1",
-            f"Spend, last {window_months} months",
-            f"New customers, last {window_months} months",
+            f"Meets {rule}",
+            f"Spend, {window}",
+            f"New customers, {window}",
         ],
         rows,
         cls="num",
         tid="acquisition-table",
     )
-    seg_table = _segment_cac_table(seg, cur, target) if _has(seg) else ""
+    seg_table = _segment_cac_table(seg, cur, rule) if _has(seg) else ""
     loaded = _fully_loaded_cac_block(data.get("fct_cac_blended_monthly"), cur)
     return (
         f"<div class='chart-grid'><div class='chart-box'><h3>CAC</h3>{cac_chart}</div>"
         f"<div class='chart-box'><h3>LTV:CAC</h3>{ratio_chart}</div></div>{table}{seg_table}"
         f"{loaded}"
-        '<p class="legend">CAC (trailing): the channel CAC of dim_customer_clv; LTV:CAC = the '
-        "channel's average CLV / its CAC (organic and referral channels spend nothing: no "
-        f"ratio). ✓ meets the {target:g}:1 rule of thumb, ✗ does not.</p>"
+        '<p class="legend">By channel: the mart rpt_clv_by_channel. CAC (trailing): the '
+        "channel's spend over its new customers in the trailing window; LTV:CAC = the channel's "
+        "average CLV / its CAC (organic and referral channels spend nothing: no ratio). "
+        f"✓ meets the {rule} rule of thumb, ✗ does not.</p>"
     )
 
 
@@ -1015,11 +1011,11 @@ CAC_ABOVE_CLV_FLAGS = (
 )
 
 
-def _segment_cac_table(seg: pd.DataFrame, cur: str, target: float) -> str:
+def _segment_cac_table(seg: pd.DataFrame, cur: str, rule: str) -> str:
     """CAC and LTV:CAC per segment on both bases (rpt_clv_by_segment), and a warning line
     for each segment whose flag says a new customer costs more than it is worth."""
     loaded = "fully_loaded_cac" in seg
-    head = ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {target:g}:1"]
+    head = ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {rule}"]
     if loaded:
         head += ["Fully loaded CAC", "LTV:fully loaded CAC"]
     rows = []
