@@ -45,6 +45,14 @@ create table dim_customer_health as select * from (values
     health_color, coverage, top_negative_driver, top_positive_driver, score_change_30d, trend,
     current_mrr, mrr_at_risk, needs_attention);
 
+create table rpt_health_distribution as select * from (values
+    ('healthy', 1, 1, 33.33333333333333, 100.0, 0.0, 0),
+    ('at_risk', 2, 1, 33.33333333333333, 200.0, 200.0, 1),
+    ('unhealthy', 3, 1, 33.33333333333333, 900.0, 900.0, 1),
+    ('unscored', 4, 0, null, 0.0, 0.0, 0)
+) as t(health_category, category_order, customers, share_of_scored_pct, current_mrr,
+    mrr_at_risk, customers_needing_attention);
+
 create table rpt_customers_needing_attention as select * from (values
     (1, 'C3', 'Umbrella <Corp> & Co', 'enterprise', date '2026-06-30', 31.0, 'unhealthy', 'red',
      null, 'new', 'payments', 900.0, 900.0, true, false, true,
@@ -286,6 +294,15 @@ def test_low_sample_cells_are_marked(html):
     assert 'fill="#ffffff"' in html and "low sample" in html
 
 
+def test_health_table_reads_the_distribution_mart(html):
+    table = html.split('id="health-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    assert len(rows) == 3  # nobody unscored: no "no score" row
+    unhealthy = rows[2]
+    for cell in (">1<", ">33%<", ">900 EUR<"):
+        assert cell in unhealthy, cell
+
+
 def test_attention_list_rows_reasons_and_drivers(html):
     rows = re.findall(r'<tr data-customer-id="([^"]+)">(.*?)</tr>', html)
     assert [cid for cid, _ in rows] == ["C3", "C2"]  # by attention_rank
@@ -406,7 +423,7 @@ def test_missing_and_empty_marts_give_notes_not_errors(tmp_path):
     data = load_report_data(path)
     html = render_html(data)  # no checks: rendered outside Dagster
     assert 'class="note section-error"' not in html
-    assert "The mart dim_customer_health is not in this serving copy." in html
+    assert "The mart rpt_health_distribution is not in this serving copy." in html
     assert "Nobody needs attention today" in html
     assert "Check results are not part of this report" in html
     assert "The CSAT, NPS and CES marts have no rows yet." in html

@@ -58,6 +58,7 @@ REPORT_NAME = "pulse_report"
 # Marts the report reads whole (they are small: monthly, per segment or per channel).
 WHOLE_TABLES = (
     "dim_customer_health",
+    "rpt_health_distribution",
     "rpt_customers_needing_attention",
     "rpt_health_score_backtest",
     "fct_csat_monthly",
@@ -357,15 +358,19 @@ class Headline:
 def compute_headline(data: ReportData) -> Headline:
     healthy = at_risk = unhealthy = scored = None
     mrr_at_risk = current_mrr = None
-    dim = data.get("dim_customer_health")
-    if dim is not None:
-        counts = dim["health_category"].value_counts()
-        healthy = int(counts.get("healthy", 0))
-        at_risk = int(counts.get("at_risk", 0))
-        unhealthy = int(counts.get("unhealthy", 0))
+    dist = data.get("rpt_health_distribution")
+    if dist is not None:
+        counts = {
+            str(c): int(_num(n) or 0)
+            for c, n in zip(dist["health_category"], dist["customers"], strict=True)
+        }
+        healthy = counts.get("healthy", 0)
+        at_risk = counts.get("at_risk", 0)
+        unhealthy = counts.get("unhealthy", 0)
+        # totals over the mart's category rows (each customer is in one row)
         scored = healthy + at_risk + unhealthy
-        mrr_at_risk = float(dim["mrr_at_risk"].fillna(0).sum()) if "mrr_at_risk" in dim else None
-        current_mrr = float(dim["current_mrr"].fillna(0).sum()) if "current_mrr" in dim else None
+        mrr_at_risk = float(sum(_num(v) or 0.0 for v in dist["mrr_at_risk"]))
+        current_mrr = float(sum(_num(v) or 0.0 for v in dist["current_mrr"]))
     attention = data.get("rpt_customers_needing_attention")
     # the company-wide marts' row of the last complete month with a value
     metrics: dict[str, tuple[dt.date | None, float | None]] = {}
@@ -433,7 +438,8 @@ def _note(text: str) -> str:
 
 
 def _section_health(data: ReportData, head: Headline) -> str:
-    dim = _need(data, "dim_customer_health")
+    dist = _need(data, "rpt_health_distribution").sort_values("category_order")
+    dim = data.get("dim_customer_health")
     cur = data.currency
     segments = [
         svg.Segment(HEALTH[c][3], float(getattr(head, c) or 0), HEALTH[c][1], HEALTH[c][0])
@@ -443,23 +449,23 @@ def _section_health(data: ReportData, head: Headline) -> str:
         "health-distribution", "Customers by health category (count and share)", segments
     )
     rows = []
-    total = head.customers_scored or 0
-    for cat in ("healthy", "at_risk", "unhealthy"):
-        g = dim[dim["health_category"] == cat]
+    for _, r in dist.iterrows():
+        cat = str(r["health_category"])
+        if cat not in HEALTH:  # unscored: shown only when someone is
+            if _num(r["customers"]):
+                rows.append([health_badge(None), "–", _fmt_int(r["customers"]), "", "", "", ""])
+            continue
         rows.append(
             [
                 health_badge(cat),
                 _e(HEALTH[cat][2]),
-                _fmt_int(len(g)),
-                _fmt_pct(100 * len(g) / total if total else None, 0),
-                _fmt_money(g["current_mrr"].sum(), cur),
-                _fmt_money(g["mrr_at_risk"].sum(), cur),
-                _fmt_int(g["needs_attention"].sum()) if "needs_attention" in g else "–",
+                _fmt_int(r["customers"]),
+                _fmt_pct(r["share_of_scored_pct"], 0),
+                _fmt_money(r["current_mrr"], cur),
+                _fmt_money(r["mrr_at_risk"], cur),
+                _fmt_int(r["customers_needing_attention"]),
             ]
         )
-    unscored = int(dim["health_category"].isna().sum())
-    if unscored:
-        rows.append([health_badge(None), "–", _fmt_int(unscored), "", "", "", ""])
     table = _table(
         [
             "Category",
@@ -475,7 +481,7 @@ def _section_health(data: ReportData, head: Headline) -> str:
         tid="health-table",
     )
     trend = ""
-    if "trend" in dim:
+    if dim is not None and "trend" in dim:
         tc = dim["trend"].value_counts()
         trend = (
             "<p>30-day trend: "
@@ -488,7 +494,8 @@ def _section_health(data: ReportData, head: Headline) -> str:
         f"{_tile('Need attention', _fmt_int(head.needing_attention))}</div>"
         f"{chart}{table}{trend}"
         '<p class="legend">MRR at risk: the current MRR of the customers that need '
-        "attention: unhealthy, below the floor or dropping fast (dim_customer_health).</p>"
+        "attention: unhealthy, below the floor or dropping fast (rpt_health_distribution, "
+        "dim_customer_health).</p>"
     )
 
 
