@@ -389,6 +389,13 @@ def test_acquisition_by_channel_reads_the_mart(html):
     assert "3.5 ✓" in section and "n/a (no CAC)" in section  # organic spends nothing
 
 
+def test_receivables_tiles_sum_the_aging_mart(html):
+    section = html.split('<section id="finance"')[1].split("</section>")[0]
+    # 600 + 300 + 100 open; past due: 1-30 and 90+, 300 + 100, their shares 30 + 10
+    assert ">1,000 EUR<" in section and ">400 EUR<" in section
+    assert "40.0% of receivables" in section
+
+
 def test_fully_loaded_cac_beside_the_marketing_only_one(html):
     section = html.split('<section id="acquisition"')[1].split("</section>")[0]
     # by segment: both CACs and both ratios, read from rpt_clv_by_segment

@@ -1139,14 +1139,18 @@ def _section_finance(data: ReportData) -> str:
                 *[_fmt_money(sub[sub["segment"] == s]["open_amount"].sum(), cur) for s in segments],
             ]
         )
-    past_due = float(g[g["past_due"].astype(bool)]["open_amount"].sum())
+    # the mart's rows summed, as its grain asks (no total row); the past-due share is the sum of
+    # the mart's shares of the past-due buckets (one denominator: all receivables)
+    overdue = g[g["past_due"].astype(bool)]
+    past_due = float(overdue["open_amount"].sum())
+    past_due_share = float(overdue["share"].sum()) if total else None
     table = _table(
         ["Bucket", "Invoices", "Open amount", "Share", *[f"Open, {s}" for s in segments]],
         rows,
         cls="num",
         tid="aging-table",
     )
-    share = _fmt_pct(100 * past_due / total if total else None)
+    share = _fmt_pct(past_due_share)
     return (
         f'<div class="tiles">{_tile("Receivables", _fmt_money(total, cur))}'
         f"{_tile('Past due', _fmt_money(past_due, cur), share + ' of receivables')}</div>"
