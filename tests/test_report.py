@@ -1,12 +1,12 @@
 """The Pulse report's HTML, without a browser: written from a small hand-made serving copy whose
-figures are known, so the sections, the pooled survey figures and the accessibility markers
-can be checked exactly. (tests/test_report_render.py renders the demo build's report in
-Chromium.)"""
+figures are known, so the sections, the company-wide figures read from their marts and the
+accessibility markers can be checked exactly. (tests/test_report_render.py renders the demo
+build's report in Chromium; the company-wide figures themselves are computed in SQL and tested
+there: the unit tests of models/marts/cx/_cx__models.yml and _retention__models.yml.)"""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +27,9 @@ from orchestration.reports.pulse_report import (
 AS_OF = dt.date(2026, 6, 30)
 
 # The marts, cut down to a few rows with their real column names. Figures chosen by hand:
-# CSAT 2026-05 pooled = (16 + 30) / (20 + 40) = 76.67%; smb 2026-05 has 20 answers (low sample).
+# CSAT 2026-05 all segments = (16 + 30) / (20 + 40) = 76.67%; smb 2026-05 has 20 answers (low
+# sample). The company-wide marts carry min_responses 25 (not the var's default 30), so a
+# footnote saying 25 was read from the mart.
 SERVING_SQL = """
 create table pulse_run as select 'run-abc' as run_id, 'pub-1' as publish_id,
     date '2026-06-30' as as_of_date, timestamp '2026-06-30 06:10:00' as published_at;
@@ -42,6 +44,14 @@ create table dim_customer_health as select * from (values
 ) as t(customer_id, as_of_date, segment, scorecard, health_score, health_category,
     health_color, coverage, top_negative_driver, top_positive_driver, score_change_30d, trend,
     current_mrr, mrr_at_risk, needs_attention);
+
+create table rpt_health_distribution as select * from (values
+    ('healthy', 1, 1, 33.33333333333333, 100.0, 0.0, 0),
+    ('at_risk', 2, 1, 33.33333333333333, 200.0, 200.0, 1),
+    ('unhealthy', 3, 1, 33.33333333333333, 900.0, 900.0, 1),
+    ('unscored', 4, 0, null, 0.0, 0.0, 0)
+) as t(health_category, category_order, customers, share_of_scored_pct, current_mrr,
+    mrr_at_risk, customers_needing_attention);
 
 create table rpt_customers_needing_attention as select * from (values
     (1, 'C3', 'Umbrella <Corp> & Co', 'enterprise', date '2026-06-30', 31.0, 'unhealthy', 'red',
@@ -92,6 +102,38 @@ create table fct_ces_monthly as select * from (values
 ) as t(month, segment, responses, easy_responses, ces_score_sum, ces_avg, ces_stddev,
     ces_easy_pct, ces_ci_low, ces_ci_high, is_low_sample, is_complete_month);
 
+create table fct_csat_company_monthly as select * from (values
+    (date '2026-05-01', 60, 46, 76.66666666666667, 64.563488659608, 85.56056838156894, false,
+     true, 25),
+    (date '2026-06-01', 35, 28, 80.0, 64.1, 90.0, false, false, 25)
+) as t(month, responses, satisfied, csat_pct, csat_ci_low_pct, csat_ci_high_pct,
+    is_low_sample, is_complete_month, min_responses);
+
+create table fct_nps_company_monthly as select * from (values
+    (date '2026-05-01', 50, 26, 12, 12, 28.0, 22.884206606303835, 5.1157933936961655,
+     50.884206606303835, false, true, 25),
+    (date '2026-06-01', 12, 5, 4, 3, 16.666666666666668, 40.2, -23.5, 56.9, true, false, 25)
+) as t(month, responses, promoters, passives, detractors, nps, nps_margin_of_error,
+    nps_ci_low, nps_ci_high, is_low_sample, is_complete_month, min_responses);
+
+create table fct_ces_company_monthly as select * from (values
+    (date '2026-05-01', 40, 28, 210.0, 5.25, 0.9967897188423162, 70.0, 4.941091665741504,
+     5.558908334258496, false, true, 25)
+) as t(month, responses, easy_responses, ces_score_sum, ces_avg, ces_stddev, ces_easy_pct,
+    ces_ci_low, ces_ci_high, is_low_sample, is_complete_month, min_responses);
+
+create table fct_churn_company_monthly as select * from (values
+    (date '2026-04-01', 100, 5, 5, 4, 1, 102, 4.0, 10000.0, 500.0, 300.0, 100.0, 400.0,
+     50.0, 10350.0, 95.0, 98.0),
+    (date '2026-05-01', 122, 3, 3, 3, 0, 122, 2.459016393442623, 30350.0, 300.0, 100.0, 50.0,
+     1200.0, 0.0, 29500.0, 95.88138385502471, 96.21087314662273)
+) as t(month, customers_at_start, new_customers, new_customers_at_end,
+    churned_customers, reactivated_customers, customers_at_end, logo_churn_rate_pct,
+    mrr_at_start, new_mrr, expansion_mrr, contraction_mrr, churned_mrr, reactivation_mrr,
+    mrr_at_end, gross_revenue_retention_pct, net_revenue_retention_pct);
+
+-- the per-segment churn mart: the report no longer reads it (its company-wide figures are
+-- fct_churn_company_monthly's); left here with other figures to show they are not used
 create table fct_churn_monthly as select * from (values
     (date '2026-04-01', 'smb', 100, 5, 5, 4, 1, 102, 4.0, 10000.0, 500.0, 300.0, 100.0, 400.0,
      50.0, 10350.0, 95.0, 98.0),
@@ -113,16 +155,13 @@ create table fct_cohort_retention as select * from (values
 ) as t(cohort_month, months_since_start, cohort_size, active_customers, logo_retention_pct,
     initial_mrr, mrr, revenue_retention_pct);
 
-create table fct_cac_monthly as select * from (values
-    (date '2026-05-01', 'paid_search', 3000.0, 3, 1000.0, true),
-    (date '2026-05-01', 'organic', 0.0, 4, 0.0, true)
-) as t(month, acquisition_channel, marketing_spend, new_customers, cac, is_complete_month);
-
-create table dim_customer_clv as select * from (values
-    ('C1', 'smb', 'paid_search', 5000.0, 1000.0, 5.0),
-    ('C2', 'smb', 'paid_search', 2000.0, 1000.0, 2.0),
-    ('C3', 'enterprise', 'organic', 9000.0, 0.0, null)
-) as t(customer_id, segment, acquisition_channel, clv, channel_cac, ltv_to_cac);
+create table rpt_clv_by_channel as select * from (values
+    ('organic', 1, 9000.0, date '2025-06-01', date '2026-05-01', 0.0, 4, 0.0, null, 3.0, null),
+    ('paid_search', 2, 3500.0, date '2025-06-01', date '2026-05-01', 3000.0, 3, 1000.0, 3.5,
+     3.0, true)
+) as t(acquisition_channel, customers, avg_clv, window_start_month, window_end_month,
+    marketing_spend_in_window, new_customers_in_window, cac, ltv_to_cac, ltv_to_cac_target,
+    meets_ltv_to_cac_target);
 
 create table rpt_clv_by_segment as select * from (values
     ('smb', 2, 2, 3500.0, 1000.0, 3.5, 3.0, true, 4000.0, 0.875, false, true),
@@ -255,6 +294,15 @@ def test_low_sample_cells_are_marked(html):
     assert 'fill="#ffffff"' in html and "low sample" in html
 
 
+def test_health_table_reads_the_distribution_mart(html):
+    table = html.split('id="health-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    assert len(rows) == 3  # nobody unscored: no "no score" row
+    unhealthy = rows[2]
+    for cell in (">1<", ">33%<", ">900 EUR<"):
+        assert cell in unhealthy, cell
+
+
 def test_attention_list_rows_reasons_and_drivers(html):
     rows = re.findall(r'<tr data-customer-id="([^"]+)">(.*?)</tr>', html)
     assert [cid for cid, _ in rows] == ["C3", "C2"]  # by attention_rank
@@ -293,47 +341,35 @@ def test_charts_have_marks(html):
         assert 'class="mark"' in body, name
 
 
-def test_headline_pools_segments_from_counts(serving_db):
+def test_headline_reads_the_company_marts(serving_db):
     data = load_report_data(serving_db)
     head = compute_headline(data)
     assert (head.healthy, head.at_risk, head.unhealthy) == (1, 1, 1)
     assert head.mrr_at_risk == 1100.0 and head.needing_attention == 2
-    month, csat = head.metrics["csat_pct"]
-    assert month == dt.date(2026, 5, 1)  # 2026-06 is month to date
-    assert csat == pytest.approx(100 * 46 / 60)
-    # NPS: (26 promoters - 12 detractors) / 50
-    assert head.metrics["nps"][1] == pytest.approx(100 * 14 / 50)
-    assert head.metrics["ces_avg"][1] == pytest.approx(210 / 40)
-    # churn: 3 of 122 customers at the start of 2026-05; GRR on MRR 30350
-    assert head.metrics["logo_churn_rate_pct"][1] == pytest.approx(100 * 3 / 122)
-    assert head.metrics["gross_revenue_retention_pct"][1] == pytest.approx(
-        100 * (30350 - 50 - 1200) / 30350
-    )
-    assert head.metrics["net_revenue_retention_pct"][1] == pytest.approx(
-        100 * (30350 + 100 - 50 - 1200) / 30350
-    )
+    # the last complete month's row of each company-wide mart, as the mart has it
+    for key, value in (
+        ("csat_pct", 76.66666666666667),
+        ("nps", 28.0),
+        ("ces_avg", 5.25),
+        ("logo_churn_rate_pct", 2.459016393442623),
+        ("gross_revenue_retention_pct", 95.88138385502471),
+        ("net_revenue_retention_pct", 96.21087314662273),
+    ):
+        month, shown = head.metrics[key]
+        assert month == dt.date(2026, 5, 1), key  # 2026-06 is month to date
+        assert shown == pytest.approx(value, rel=1e-12), key
 
 
-def test_pooled_intervals_follow_the_marts_formulas(serving_db):
-    from orchestration.reports.pulse_report import pooled_cx
-
-    data = load_report_data(serving_db)
-    csat = pooled_cx(data.get("fct_csat_monthly"), "csat", 30).iloc[0]
-    n, p, z = 60, 46 / 60, 1.96
-    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    assert csat["low"] == pytest.approx(100 * (centre - half) / (1 + z * z / n))
-    assert csat["high"] == pytest.approx(100 * (centre + half) / (1 + z * z / n))
-    assert not csat["is_low_sample"]
-    nps = pooled_cx(data.get("fct_nps_monthly"), "nps", 30).iloc[0]
-    pp, dd = 26 / 50, 12 / 50
-    moe = 1.96 * 100 * math.sqrt((pp + dd - (pp - dd) ** 2) / 50)
-    assert (nps["low"], nps["high"]) == pytest.approx((28 - moe, 28 + moe))
-    # CES: pooled variance from each cell's n, mean and sd; cells (30, 5.0, 1.0), (10, 6.0, .5)
-    ces = pooled_cx(data.get("fct_ces_monthly"), "ces", 30).iloc[0]
-    ss = 29 * 1.0 + 30 * 25.0 + 9 * 0.25 + 10 * 36.0
-    mean = 210 / 40
-    sd = math.sqrt((ss - 40 * mean * mean) / 39)
-    assert ces["high"] - ces["value"] == pytest.approx(1.96 * sd / math.sqrt(40))
+def test_cx_charts_and_footnotes_read_the_company_marts(html):
+    section = html.split('<section id="cx"')[1].split("</section>")[0]
+    # the line is the company mart's value and interval, its low-sample flag a hollow point
+    assert "NPS, all segments 2026-05: 28</title>" in section
+    assert "NPS, all segments 2026-06*: 16.7 (low sample)</title>" in section
+    assert "CSAT, all segments 2026-05: 76.7%</title>" in section
+    # the threshold in the footnote is the marts' min_responses, not a number of the module
+    assert "fewer than 25 responses" in section and "fewer than 30" not in section
+    churn = html.split('id="churn-table"')[1].split("</table>")[0]
+    assert "2.5%" in churn and "95.9%" in churn and "96.2%" in churn and "30,350" in churn
 
 
 def test_data_quality_and_checks(html):
@@ -342,6 +378,22 @@ def test_data_quality_and_checks(html):
     assert re.search(r"Checks passed</div><div class=\"tile-value\">✓ 1<", html)
     assert re.search(r"Checks failed</div><div class=\"tile-value\">✗ 2<", html)
     assert "1 blocking, 1 warnings" in html and "nps out of range" in html
+
+
+def test_acquisition_by_channel_reads_the_mart(html):
+    section = html.split('<section id="acquisition"')[1].split("</section>")[0]
+    table = section.split('id="acquisition-table"')[1].split("</table>")[0]
+    # the window and the rule of thumb come from rpt_clv_by_channel's columns
+    assert "Spend, 2025-06 to 2026-05" in table and "Meets 3:1" in table
+    assert re.search(r">3\.5</td>\s*<td>✓ yes</td>", table)  # paid_search: the mart's flag
+    assert "3.5 ✓" in section and "n/a (no CAC)" in section  # organic spends nothing
+
+
+def test_receivables_tiles_sum_the_aging_mart(html):
+    section = html.split('<section id="finance"')[1].split("</section>")[0]
+    # 600 + 300 + 100 open; past due: 1-30 and 90+, 300 + 100, their shares 30 + 10
+    assert ">1,000 EUR<" in section and ">400 EUR<" in section
+    assert "40.0% of receivables" in section
 
 
 def test_fully_loaded_cac_beside_the_marketing_only_one(html):
@@ -378,7 +430,7 @@ def test_missing_and_empty_marts_give_notes_not_errors(tmp_path):
     data = load_report_data(path)
     html = render_html(data)  # no checks: rendered outside Dagster
     assert 'class="note section-error"' not in html
-    assert "The mart dim_customer_health is not in this serving copy." in html
+    assert "The mart rpt_health_distribution is not in this serving copy." in html
     assert "Nobody needs attention today" in html
     assert "Check results are not part of this report" in html
     assert "The CSAT, NPS and CES marts have no rows yet." in html

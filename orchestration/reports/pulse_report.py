@@ -26,10 +26,11 @@ beside their colour (● healthy, ▲ at risk, ■ unhealthy); low-sample values
 charts and a dagger (†) in tables; series differ by marker shape as well as colour; the palette
 is Okabe-Ito (safe for the common colour-vision deficiencies).
 
-The CX charts pool every segment of a month from the marts' counts with the marts' own formulas
-(Wilson interval for CSAT, the NPS margin of error, the normal interval of the CES mean);
-`min_responses` marks a pooled month as low sample (the dbt var's default, 30). Churn, GRR and
-NRR are pooled the same way (sum the counts and MRR, then divide: never average rates).
+No metric is computed here: every figure is read from a mart, and this module only selects,
+formats and draws. The company-wide (all segments) CSAT, NPS, CES and churn are the
+fct_*_company_monthly marts (models/marts/cx/, models/marts/retention/), computed in SQL by the
+same macros as the per-segment marts (macros/metrics/); the low-sample flag and its threshold
+(min_responses) come from those marts too. tests/test_report_has_no_formula.py keeps it so.
 """
 
 from __future__ import annotations
@@ -53,23 +54,23 @@ from orchestration.reports import _svg as svg
 from orchestration.reports.playbooks import PlaybookRows, load_playbooks, render_playbooks
 
 REPORT_NAME = "pulse_report"
-Z95 = 1.96
-DEFAULT_MIN_RESPONSES = 30  # dbt var min_responses (dbt_project.yml)
-DEFAULT_LTV_TO_CAC_TARGET = 3.0
 
 # Marts the report reads whole (they are small: monthly, per segment or per channel).
 WHOLE_TABLES = (
     "dim_customer_health",
+    "rpt_health_distribution",
     "rpt_customers_needing_attention",
     "rpt_health_score_backtest",
     "fct_csat_monthly",
     "fct_nps_monthly",
     "fct_ces_monthly",
-    "fct_churn_monthly",
+    "fct_csat_company_monthly",
+    "fct_nps_company_monthly",
+    "fct_ces_company_monthly",
+    "fct_churn_company_monthly",
     "fct_cohort_retention",
-    "fct_cac_monthly",
     "fct_cac_blended_monthly",
-    "dim_customer_clv",
+    "rpt_clv_by_channel",
     "rpt_clv_by_segment",
     "rpt_aging_summary",
     "rpt_load_files",
@@ -115,10 +116,23 @@ class ReportData:
     playbooks: dict[str, PlaybookRows | None] = field(default_factory=dict)
     attention_limit: int = 25
     trend_days: int = 90
-    min_responses: int = DEFAULT_MIN_RESPONSES
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    @property
+    def min_responses(self) -> int | None:
+        """The dbt var min_responses the CX marts' is_low_sample was computed with, as the
+        company-wide marts carry it (None when none of them is in the serving copy)."""
+        for name in (
+            "fct_csat_company_monthly",
+            "fct_nps_company_monthly",
+            "fct_ces_company_monthly",
+        ):
+            df = self.get(name)
+            if _has(df) and "min_responses" in df and df["min_responses"].notna().any():
+                return int(_num(df["min_responses"].dropna().iloc[0]) or 0)
+        return None
 
     @property
     def as_of_date(self) -> dt.date | None:
@@ -148,7 +162,6 @@ def load_report_data(
     *,
     attention_limit: int = 25,
     trend_days: int = 90,
-    min_responses: int = DEFAULT_MIN_RESPONSES,
 ) -> ReportData:
     """Read what the report needs from the serving copy `serving_db`, read-only."""
     con = duckdb.connect(str(serving_db), read_only=True)
@@ -213,7 +226,6 @@ def load_report_data(
         playbooks=playbooks,
         attention_limit=attention_limit,
         trend_days=trend_days,
-        min_responses=min_responses,
     )
 
 
@@ -325,102 +337,6 @@ def health_badge(category: object) -> str:
     )
 
 
-def _wilson(successes: float, n: float) -> tuple[float | None, float | None]:
-    if n <= 0:
-        return None, None
-    p = successes / n
-    z = Z95
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denom = 1 + z * z / n
-    low = 0.0 if successes == 0 else max(0.0, 100 * (centre - half) / denom)
-    high = 100.0 if successes == n else min(100.0, 100 * (centre + half) / denom)
-    return low, high
-
-
-# ----------------------------------------------------------------------------- pooling
-
-
-def pooled_cx(df: pd.DataFrame, kind: str, min_responses: int) -> pd.DataFrame:
-    """One row per month over every segment of a CX mart (kind csat / nps / ces): responses,
-    value, low, high, is_low_sample, is_complete_month; the marts' formulas on pooled counts."""
-    rows = []
-    for month, g in df.groupby("month", sort=True):
-        n = float(g["responses"].fillna(0).sum())
-        complete = bool(g["is_complete_month"].fillna(False).all())
-        value = low = high = None
-        if n > 0 and kind == "csat":
-            sat = float(g["satisfied"].fillna(0).sum())
-            value = 100 * sat / n
-            low, high = _wilson(sat, n)
-        elif n > 0 and kind == "nps":
-            p = float(g["promoters"].fillna(0).sum()) / n
-            d = float(g["detractors"].fillna(0).sum()) / n
-            value = 100 * (p - d)
-            moe = Z95 * 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2) / n)
-            low, high = max(-100.0, value - moe), min(100.0, value + moe)
-        elif n > 0 and kind == "ces":
-            total = float(g["ces_score_sum"].fillna(0).sum())
-            value = total / n
-            # pooled sum of squares from each cell's n, mean and sample standard deviation
-            ss = 0.0
-            for _, r in g.iterrows():
-                k = _num(r["responses"]) or 0.0
-                if k <= 0:
-                    continue
-                mean = (_num(r["ces_score_sum"]) or 0.0) / k
-                sd = _num(r["ces_stddev"]) or 0.0
-                ss += (k - 1) * sd * sd + k * mean * mean
-            if n >= 2:
-                var = max(0.0, (ss - n * value * value) / (n - 1))
-                half = Z95 * math.sqrt(var) / math.sqrt(n)
-                low, high = max(1.0, value - half), min(7.0, value + half)
-        rows.append(
-            {
-                "month": _date(month),
-                "responses": int(n),
-                "value": value,
-                "low": low,
-                "high": high,
-                "is_low_sample": n < min_responses,
-                "is_complete_month": complete,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def pooled_churn(df: pd.DataFrame) -> pd.DataFrame:
-    """fct_churn_monthly over every segment: logo churn, GRR and NRR per month."""
-    cols = [
-        "customers_at_start",
-        "churned_customers",
-        "mrr_at_start",
-        "expansion_mrr",
-        "contraction_mrr",
-        "churned_mrr",
-    ]
-    g = df.groupby("month", sort=True)[cols].sum(min_count=1).reset_index()
-    out = []
-    for _, r in g.iterrows():
-        start = _num(r["customers_at_start"]) or 0.0
-        mrr = _num(r["mrr_at_start"]) or 0.0
-        exp_, con_, chu = (_num(r[c]) or 0.0 for c in cols[3:])
-        out.append(
-            {
-                "month": _date(r["month"]),
-                "customers_at_start": int(start),
-                "churned_customers": int(_num(r["churned_customers"]) or 0),
-                "logo_churn_rate_pct": 100 * (_num(r["churned_customers"]) or 0) / start
-                if start
-                else None,
-                "mrr_at_start": mrr,
-                "gross_revenue_retention_pct": 100 * (mrr - con_ - chu) / mrr if mrr else None,
-                "net_revenue_retention_pct": 100 * (mrr + exp_ - con_ - chu) / mrr if mrr else None,
-            }
-        )
-    return pd.DataFrame(out)
-
-
 # ----------------------------------------------------------------------------- headline
 
 
@@ -442,43 +358,42 @@ class Headline:
 def compute_headline(data: ReportData) -> Headline:
     healthy = at_risk = unhealthy = scored = None
     mrr_at_risk = current_mrr = None
-    dim = data.get("dim_customer_health")
-    if dim is not None:
-        counts = dim["health_category"].value_counts()
-        healthy = int(counts.get("healthy", 0))
-        at_risk = int(counts.get("at_risk", 0))
-        unhealthy = int(counts.get("unhealthy", 0))
+    dist = data.get("rpt_health_distribution")
+    if dist is not None:
+        counts = {
+            str(c): int(_num(n) or 0)
+            for c, n in zip(dist["health_category"], dist["customers"], strict=True)
+        }
+        healthy = counts.get("healthy", 0)
+        at_risk = counts.get("at_risk", 0)
+        unhealthy = counts.get("unhealthy", 0)
+        # totals over the mart's category rows (each customer is in one row)
         scored = healthy + at_risk + unhealthy
-        mrr_at_risk = float(dim["mrr_at_risk"].fillna(0).sum()) if "mrr_at_risk" in dim else None
-        current_mrr = float(dim["current_mrr"].fillna(0).sum()) if "current_mrr" in dim else None
+        mrr_at_risk = float(sum(_num(v) or 0.0 for v in dist["mrr_at_risk"]))
+        current_mrr = float(sum(_num(v) or 0.0 for v in dist["current_mrr"]))
     attention = data.get("rpt_customers_needing_attention")
+    # the company-wide marts' row of the last complete month with a value
     metrics: dict[str, tuple[dt.date | None, float | None]] = {}
-    for kind, mart, key in (
-        ("nps", "fct_nps_monthly", "nps"),
-        ("csat", "fct_csat_monthly", "csat_pct"),
-        ("ces", "fct_ces_monthly", "ces_avg"),
+    for mart, key in (
+        ("fct_nps_company_monthly", "nps"),
+        ("fct_csat_company_monthly", "csat_pct"),
+        ("fct_ces_company_monthly", "ces_avg"),
     ):
         df = data.get(mart)
-        if _has(df):
-            pooled = pooled_cx(df, kind, data.min_responses)
-            done = pooled[pooled["is_complete_month"] & pooled["value"].notna()]
+        if _has(df) and key in df:
+            done = df[df["is_complete_month"].fillna(False).astype(bool) & df[key].notna()]
             if len(done):
-                last = done.iloc[-1]
-                metrics[key] = (last["month"], _num(last["value"]))
-    churn = data.get("fct_churn_monthly")
+                last = done.sort_values("month").iloc[-1]
+                metrics[key] = (_date(last["month"]), _num(last[key]))
+    churn = data.get("fct_churn_company_monthly")
     if _has(churn):
-        pooled = pooled_churn(churn)
-        if len(pooled):
-            last = pooled.iloc[-1]
-            metrics["logo_churn_rate_pct"] = (last["month"], _num(last["logo_churn_rate_pct"]))
-            metrics["gross_revenue_retention_pct"] = (
-                last["month"],
-                _num(last["gross_revenue_retention_pct"]),
-            )
-            metrics["net_revenue_retention_pct"] = (
-                last["month"],
-                _num(last["net_revenue_retention_pct"]),
-            )
+        last = churn.sort_values("month").iloc[-1]  # complete months only, by construction
+        for key in (
+            "logo_churn_rate_pct",
+            "gross_revenue_retention_pct",
+            "net_revenue_retention_pct",
+        ):
+            metrics[key] = (_date(last["month"]), _num(last[key]))
     return Headline(
         customers_scored=scored,
         healthy=healthy,
@@ -523,7 +438,8 @@ def _note(text: str) -> str:
 
 
 def _section_health(data: ReportData, head: Headline) -> str:
-    dim = _need(data, "dim_customer_health")
+    dist = _need(data, "rpt_health_distribution").sort_values("category_order")
+    dim = data.get("dim_customer_health")
     cur = data.currency
     segments = [
         svg.Segment(HEALTH[c][3], float(getattr(head, c) or 0), HEALTH[c][1], HEALTH[c][0])
@@ -533,23 +449,23 @@ def _section_health(data: ReportData, head: Headline) -> str:
         "health-distribution", "Customers by health category (count and share)", segments
     )
     rows = []
-    total = head.customers_scored or 0
-    for cat in ("healthy", "at_risk", "unhealthy"):
-        g = dim[dim["health_category"] == cat]
+    for _, r in dist.iterrows():
+        cat = str(r["health_category"])
+        if cat not in HEALTH:  # unscored: shown only when someone is
+            if _num(r["customers"]):
+                rows.append([health_badge(None), "–", _fmt_int(r["customers"]), "", "", "", ""])
+            continue
         rows.append(
             [
                 health_badge(cat),
                 _e(HEALTH[cat][2]),
-                _fmt_int(len(g)),
-                _fmt_pct(100 * len(g) / total if total else None, 0),
-                _fmt_money(g["current_mrr"].sum(), cur),
-                _fmt_money(g["mrr_at_risk"].sum(), cur),
-                _fmt_int(g["needs_attention"].sum()) if "needs_attention" in g else "–",
+                _fmt_int(r["customers"]),
+                _fmt_pct(r["share_of_scored_pct"], 0),
+                _fmt_money(r["current_mrr"], cur),
+                _fmt_money(r["mrr_at_risk"], cur),
+                _fmt_int(r["customers_needing_attention"]),
             ]
         )
-    unscored = int(dim["health_category"].isna().sum())
-    if unscored:
-        rows.append([health_badge(None), "–", _fmt_int(unscored), "", "", "", ""])
     table = _table(
         [
             "Category",
@@ -565,7 +481,7 @@ def _section_health(data: ReportData, head: Headline) -> str:
         tid="health-table",
     )
     trend = ""
-    if "trend" in dim:
+    if dim is not None and "trend" in dim:
         tc = dim["trend"].value_counts()
         trend = (
             "<p>30-day trend: "
@@ -578,7 +494,8 @@ def _section_health(data: ReportData, head: Headline) -> str:
         f"{_tile('Need attention', _fmt_int(head.needing_attention))}</div>"
         f"{chart}{table}{trend}"
         '<p class="legend">MRR at risk: the current MRR of the customers that need '
-        "attention: unhealthy, below the floor or dropping fast (dim_customer_health).</p>"
+        "attention: unhealthy, below the floor or dropping fast (rpt_health_distribution, "
+        "dim_customer_health).</p>"
     )
 
 
@@ -707,10 +624,13 @@ def _section_attention(data: ReportData) -> str:
     )
 
 
+# kind, segment mart, company-wide mart, label, unit, scale (low, high), value column and its
+# 95% interval columns (the same names in both marts)
 _CX = (
     (
         "csat",
         "fct_csat_monthly",
+        "fct_csat_company_monthly",
         "CSAT",
         "%",
         0.0,
@@ -719,8 +639,30 @@ _CX = (
         "csat_ci_low_pct",
         "csat_ci_high_pct",
     ),
-    ("nps", "fct_nps_monthly", "NPS", "", -100.0, 100.0, "nps", "nps_ci_low", "nps_ci_high"),
-    ("ces", "fct_ces_monthly", "CES (1-7)", "", 1.0, 7.0, "ces_avg", "ces_ci_low", "ces_ci_high"),
+    (
+        "nps",
+        "fct_nps_monthly",
+        "fct_nps_company_monthly",
+        "NPS",
+        "",
+        -100.0,
+        100.0,
+        "nps",
+        "nps_ci_low",
+        "nps_ci_high",
+    ),
+    (
+        "ces",
+        "fct_ces_monthly",
+        "fct_ces_company_monthly",
+        "CES (1-7)",
+        "",
+        1.0,
+        7.0,
+        "ces_avg",
+        "ces_ci_low",
+        "ces_ci_high",
+    ),
 )
 
 
@@ -731,33 +673,35 @@ def _months_window(months: Sequence[dt.date], n: int) -> list[dt.date]:
 def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> str:
     parts = []
     present = [(c, data.get(c[1])) for c in _CX]
-    if not any(_has(df) for _, df in present):
+    if not any(_has(df) or _has(data.get(c[2])) for c, df in present):
         raise _Missing("The CSAT, NPS and CES marts have no rows yet.")
     colours = {"csat": svg.BLUE, "nps": svg.ORANGE, "ces": svg.GREEN}
     shapes = {"csat": "circle", "nps": "triangle", "ces": "square"}
     charts = []
-    for (kind, mart, label, unit, lo, hi, *_), df in present:
-        if not _has(df):
+    for kind, _mart, company_mart, label, unit, lo, hi, col, low_col, high_col in _CX:
+        company = data.get(company_mart)
+        if not _has(company):
+            why = "is not in this serving copy" if company is None else "has no rows yet"
             charts.append(
                 f"<div class='chart-box'><h3>{label}</h3>"
-                f"{_note(f'The mart {mart} has no rows yet.')}</div>"
+                f"{_note(f'The mart {company_mart} {why}.')}</div>"
             )
             continue
-        pooled = pooled_cx(df, kind, data.min_responses)
-        pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
+        company = company.assign(month=company["month"].map(_date)).sort_values("month")
+        company = company[company["month"].isin(_months_window(list(company["month"]), n_months))]
         labels = [
-            _month_label(m) + ("*" if not c else "")
-            for m, c in zip(pooled["month"], pooled["is_complete_month"], strict=True)
+            _month_label(m) + ("*" if not _py(c) else "")
+            for m, c in zip(company["month"], company["is_complete_month"], strict=True)
         ]
-        values = [_num(v) for v in pooled["value"]]
+        values = [_num(v) for v in company[col]]
         series = svg.Series(
             f"{label}, all segments",
             values,
             colour=colours[kind],
             shape=shapes[kind],
-            low=[_num(v) for v in pooled["low"]],
-            high=[_num(v) for v in pooled["high"]],
-            hollow=list(pooled["is_low_sample"]),
+            low=[_num(v) for v in company[low_col]],
+            high=[_num(v) for v in company[high_col]],
+            hollow=[bool(_py(v)) for v in company["is_low_sample"]],
         )
         nums = [v for v in values + series.low + series.high if v is not None]
         y_lo = max(lo, math.floor(min(nums) / 10) * 10) if nums and unit == "%" else None
@@ -776,14 +720,21 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
         )
         charts.append(f"<div class='chart-box'><h3>{label}</h3>{chart}</div>")
     parts.append(f"<div class='chart-grid'>{''.join(charts)}</div>")
+    threshold = (
+        f"fewer than {data.min_responses} responses"
+        if data.min_responses is not None
+        else "fewer responses than the dbt var min_responses"
+    )
     parts.append(
-        '<p class="legend">Line: all segments pooled from the marts\' counts; shaded band and '
+        '<p class="legend">Line: all segments (the fct_*_company_monthly marts); shaded band and '
         "whiskers: 95% interval (CSAT: Wilson; NPS: ± margin of error; CES: interval of the "
-        f"mean). Hollow points and {LOW_SAMPLE_MARK}: low sample (fewer than "
-        f"{data.min_responses} responses). * month to date.</p>"
+        f"mean). Hollow points and {LOW_SAMPLE_MARK}: low sample ({threshold}). "
+        "* month to date.</p>"
     )
     # the table: last months x segment, each cell marked when the mart flags it low sample
     frames = {kind: df for (kind, *_), df in present if _has(df)}
+    if not frames:
+        return "".join(parts)
     months = sorted({_date(m) for df in frames.values() for m in df["month"]})[-table_months:]
     segments = sorted({str(s) for df in frames.values() for s in df["segment"].dropna()})
     rows = []
@@ -796,7 +747,7 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
         for seg in segments:
             label = _month_label(m) + ("" if complete.get(m, True) else " (to date)")
             row = [_e(label), _e(seg)]
-            for kind, _mart, _label, unit, _lo, _hi, col, low_col, high_col in _CX:
+            for kind, _mart, _company, _label, unit, _lo, _hi, col, low_col, high_col in _CX:
                 df = frames.get(kind)
                 if df is None:
                     row.append("–")
@@ -846,10 +797,10 @@ def _section_cx(data: ReportData, n_months: int = 18, table_months: int = 6) -> 
 
 
 def _section_retention(data: ReportData, n_months: int = 24, table_months: int = 12) -> str:
-    churn = _need(data, "fct_churn_monthly")
-    pooled = pooled_churn(churn)
-    pooled = pooled[pooled["month"].isin(_months_window(list(pooled["month"]), n_months))]
-    labels = [_month_label(m) for m in pooled["month"]]
+    churn = _need(data, "fct_churn_company_monthly")
+    company = churn.assign(month=churn["month"].map(_date)).sort_values("month")
+    company = company[company["month"].isin(_months_window(list(company["month"]), n_months))]
+    labels = [_month_label(m) for m in company["month"]]
     logo = svg.line_chart(
         "churn-logo",
         "Logo churn rate by month, all segments",
@@ -857,7 +808,7 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
         [
             svg.Series(
                 "logo churn %",
-                [_num(v) for v in pooled["logo_churn_rate_pct"]],
+                [_num(v) for v in company["logo_churn_rate_pct"]],
                 colour=svg.VERMILLION,
                 shape="square",
             )
@@ -874,13 +825,13 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
         [
             svg.Series(
                 "GRR %",
-                [_num(v) for v in pooled["gross_revenue_retention_pct"]],
+                [_num(v) for v in company["gross_revenue_retention_pct"]],
                 colour=svg.BLUE,
                 shape="circle",
             ),
             svg.Series(
                 "NRR %",
-                [_num(v) for v in pooled["net_revenue_retention_pct"]],
+                [_num(v) for v in company["net_revenue_retention_pct"]],
                 colour=svg.ORANGE,
                 shape="triangle",
                 dashed=True,
@@ -902,7 +853,7 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
             _fmt_pct(r["gross_revenue_retention_pct"]),
             _fmt_pct(r["net_revenue_retention_pct"]),
         ]
-        for _, r in pooled.tail(table_months).iloc[::-1].iterrows()
+        for _, r in company.tail(table_months).iloc[::-1].iterrows()
     ]
     table = _table(
         ["Month", "Customers at start", "Churned", "Logo churn", "MRR at start", "GRR", "NRR"],
@@ -913,9 +864,9 @@ def _section_retention(data: ReportData, n_months: int = 24, table_months: int =
     return (
         f"<div class='chart-grid'><div class='chart-box'><h3>Logo churn</h3>{logo}</div>"
         f"<div class='chart-box'><h3>Revenue retention</h3>{rev}</div></div>{table}"
-        '<p class="legend">Complete months only. GRR = (MRR at start − contraction − churned '
-        "MRR) / MRR at start; NRR adds expansion. Segments pooled: counts and MRR summed, then "
-        "divided.</p>"
+        '<p class="legend">Complete months only, all segments (fct_churn_company_monthly). GRR = '
+        "(MRR at start − contraction − churned MRR) / MRR at start; NRR adds expansion. Segments "
+        "pooled: counts and MRR summed, then divided.</p>"
     )
 
 
@@ -959,35 +910,34 @@ def _section_cohorts(data: ReportData, n_cohorts: int = 18, n_offsets: int = 13)
     )
 
 
-def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
-    clv = _need(data, "dim_customer_clv")
+def _section_acquisition(data: ReportData) -> str:
+    by_channel = _need(data, "rpt_clv_by_channel").sort_values("acquisition_channel")
     cur = data.currency
-    target = DEFAULT_LTV_TO_CAC_TARGET
     seg = data.get("rpt_clv_by_segment")
-    if _has(seg) and "ltv_to_cac_target" in seg:
-        t = (
-            _num(seg["ltv_to_cac_target"].dropna().iloc[0])
-            if seg["ltv_to_cac_target"].notna().any()
-            else None
+    # the rule of thumb is the dbt var ltv_to_cac_target, as the marts carry it
+    targets = [
+        _num(v)
+        for df in (by_channel, seg)
+        if _has(df) and "ltv_to_cac_target" in df
+        for v in df["ltv_to_cac_target"].dropna()
+    ]
+    target = targets[0] if targets else None
+    rule = f"{target:g}:1" if target is not None else "the LTV:CAC target"
+    starts = [_date(v) for v in by_channel["window_start_month"].dropna()]
+    ends = [_date(v) for v in by_channel["window_end_month"].dropna()]
+    window = (
+        f"{_month_label(starts[0])} to {_month_label(ends[0])}" if starts and ends else "window"
+    )
+    channels = [
+        (
+            str(r["acquisition_channel"]),
+            r,
+            _num(r["cac"]),
+            _num(r["ltv_to_cac"]),
+            _py(r["meets_ltv_to_cac_target"]),
         )
-        target = t or target
-    by_channel = []
-    for channel, g in clv.groupby("acquisition_channel", sort=True):
-        cac = _num(g["channel_cac"].dropna().max()) if g["channel_cac"].notna().any() else None
-        avg_clv = _num(g["clv"].mean())
-        ratio = avg_clv / cac if (cac and avg_clv is not None) else None
-        by_channel.append((str(channel), len(g), avg_clv, cac, ratio))
-    spend: dict[str, tuple[float, float]] = {}
-    cac_m = data.get("fct_cac_monthly")
-    if _has(cac_m):
-        done = cac_m[cac_m["is_complete_month"].fillna(False)]
-        window = _months_window(list({_date(m) for m in done["month"]}), window_months)
-        done = done[done["month"].map(_date).isin(window)]
-        for ch, g in done.groupby("acquisition_channel"):
-            spend[str(ch)] = (
-                float(g["marketing_spend"].fillna(0).sum()),
-                float(g["new_customers"].fillna(0).sum()),
-            )
+        for _, r in by_channel.iterrows()
+    ]
     cac_chart = svg.bar_chart(
         "cac-by-channel",
         "CAC by acquisition channel (trailing window)",
@@ -998,7 +948,7 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
                 svg.BLUE,
                 text=None if cac is None else (_fmt_money(cac, cur) if cac else "0 (no spend)"),
             )
-            for ch, _, _, cac, _ in by_channel
+            for ch, _, cac, _, _ in channels
         ],
         value_format=lambda v: _fmt_money(v, cur),
     )
@@ -1009,32 +959,30 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
             svg.Bar(
                 ch,
                 ratio,
-                svg.GREEN if ratio is not None and ratio >= target else svg.VERMILLION,
+                svg.GREEN if meets else svg.VERMILLION,
                 text=(
-                    (f"{ratio:.1f} ✓" if ratio >= target else f"{ratio:.1f} ✗ below {target:g}")
+                    (f"{ratio:.1f} ✓" if meets else f"{ratio:.1f} ✗ below {rule}")
                     if ratio is not None
                     else "n/a (no CAC)"
                 ),
             )
-            for ch, _, _, _, ratio in by_channel
+            for ch, _, _, ratio, meets in channels
         ],
-        ref_line=svg.RefLine(target, f"target {target:g}:1"),
+        ref_line=svg.RefLine(target, f"target {rule}") if target is not None else None,
     )
-    rows = []
-    for ch, n, avg_clv, cac, ratio in by_channel:
-        s, new = spend.get(ch, (None, None))
-        rows.append(
-            [
-                _e(ch),
-                _fmt_int(n),
-                _fmt_money(avg_clv, cur),
-                _fmt_money(cac, cur),
-                "–" if ratio is None else f"{ratio:.1f}",
-                "–" if ratio is None else ("✓ yes" if ratio >= target else "✗ no"),
-                _fmt_money(s, cur),
-                _fmt_int(new),
-            ]
-        )
+    rows = [
+        [
+            _e(ch),
+            _fmt_int(r["customers"]),
+            _fmt_money(r["avg_clv"], cur),
+            _fmt_money(cac, cur),
+            "–" if ratio is None else f"{ratio:.1f}",
+            "–" if meets is None else ("✓ yes" if meets else "✗ no"),
+            _fmt_money(r["marketing_spend_in_window"], cur),
+            _fmt_int(r["new_customers_in_window"]),
+        ]
+        for ch, r, cac, ratio, meets in channels
+    ]
     table = _table(
         [
             "Channel",
@@ -1042,23 +990,24 @@ def _section_acquisition(data: ReportData, window_months: int = 12) -> str:
             "Avg CLV",
             "CAC (trailing)",
             "LTV:CAC",
-            f"Meets {target:g}:1",
-            f"Spend, last {window_months} months",
-            f"New customers, last {window_months} months",
+            f"Meets {rule}",
+            f"Spend, {window}",
+            f"New customers, {window}",
         ],
         rows,
         cls="num",
         tid="acquisition-table",
     )
-    seg_table = _segment_cac_table(seg, cur, target) if _has(seg) else ""
+    seg_table = _segment_cac_table(seg, cur, rule) if _has(seg) else ""
     loaded = _fully_loaded_cac_block(data.get("fct_cac_blended_monthly"), cur)
     return (
         f"<div class='chart-grid'><div class='chart-box'><h3>CAC</h3>{cac_chart}</div>"
         f"<div class='chart-box'><h3>LTV:CAC</h3>{ratio_chart}</div></div>{table}{seg_table}"
         f"{loaded}"
-        '<p class="legend">CAC (trailing): the channel CAC of dim_customer_clv; LTV:CAC = the '
-        "channel's average CLV / its CAC (organic and referral channels spend nothing: no "
-        f"ratio). ✓ meets the {target:g}:1 rule of thumb, ✗ does not.</p>"
+        '<p class="legend">By channel: the mart rpt_clv_by_channel. CAC (trailing): the '
+        "channel's spend over its new customers in the trailing window; LTV:CAC = the channel's "
+        "average CLV / its CAC (organic and referral channels spend nothing: no ratio). "
+        f"✓ meets the {rule} rule of thumb, ✗ does not.</p>"
     )
 
 
@@ -1069,11 +1018,11 @@ CAC_ABOVE_CLV_FLAGS = (
 )
 
 
-def _segment_cac_table(seg: pd.DataFrame, cur: str, target: float) -> str:
+def _segment_cac_table(seg: pd.DataFrame, cur: str, rule: str) -> str:
     """CAC and LTV:CAC per segment on both bases (rpt_clv_by_segment), and a warning line
     for each segment whose flag says a new customer costs more than it is worth."""
     loaded = "fully_loaded_cac" in seg
-    head = ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {target:g}:1"]
+    head = ["Segment", "Customers", "Avg CLV", "CAC", "LTV:CAC", f"Meets {rule}"]
     if loaded:
         head += ["Fully loaded CAC", "LTV:fully loaded CAC"]
     rows = []
@@ -1190,14 +1139,18 @@ def _section_finance(data: ReportData) -> str:
                 *[_fmt_money(sub[sub["segment"] == s]["open_amount"].sum(), cur) for s in segments],
             ]
         )
-    past_due = float(g[g["past_due"].astype(bool)]["open_amount"].sum())
+    # the mart's rows summed, as its grain asks (no total row); the past-due share is the sum of
+    # the mart's shares of the past-due buckets (one denominator: all receivables)
+    overdue = g[g["past_due"].astype(bool)]
+    past_due = float(overdue["open_amount"].sum())
+    past_due_share = float(overdue["share"].sum()) if total else None
     table = _table(
         ["Bucket", "Invoices", "Open amount", "Share", *[f"Open, {s}" for s in segments]],
         rows,
         cls="num",
         tid="aging-table",
     )
-    share = _fmt_pct(100 * past_due / total if total else None)
+    share = _fmt_pct(past_due_share)
     return (
         f'<div class="tiles">{_tile("Receivables", _fmt_money(total, cur))}'
         f"{_tile('Past due', _fmt_money(past_due, cur), share + ' of receivables')}</div>"

@@ -1,5 +1,6 @@
 -- Sufficient statistics of every CX score cell: one row per survey type, breakdown
--- (dimension = segment, touchpoint or channel), value of that breakdown and month, on a dense
+-- (dimension = segment, touchpoint, channel, or all: every response of the month, the
+-- company-wide cell), value of that breakdown and month, on a dense
 -- grid: every month from the survey type's first response month to the as-of month, for
 -- every value the breakdown ever took for that survey type. A month without responses is a
 -- row with responses = 0 (the marts then show null rates), so a BI chart shows the gap
@@ -41,6 +42,19 @@ by_dimension as (
         survey_type,
         'channel' as dimension,
         channel as dimension_value,
+        month,
+        is_satisfied,
+        nps_category,
+        ces_score_7pt,
+        is_easy
+    from scored
+    union all
+    -- the company-wide cell: pooled from the responses themselves (a standard deviation does
+    -- not re-aggregate from the segment cells), for the fct_*_company_monthly marts
+    select
+        survey_type,
+        'all' as dimension,
+        'all' as dimension_value,
         month,
         is_satisfied,
         nps_category,

@@ -4,6 +4,7 @@
 -- moves of int_customer_mrr_movements, so the MRR bridge holds by construction:
 --   mrr_at_start + new_mrr + expansion_mrr - contraction_mrr - churned_mrr + reactivation_mrr
 --   = mrr_at_end.
+-- Rates: macros/metrics/retention_metrics.sql (shared with fct_churn_company_monthly).
 with
 
 movements as (
@@ -87,7 +88,8 @@ final as (
         churned_customers,
         reactivated_customers,
         customers_at_end,
-        {{ pulse_pct('churned_customers', 'customers_at_start') }} as logo_churn_rate_pct,
+        {{ pulse_logo_churn_rate_pct('churned_customers', 'customers_at_start') }}
+            as logo_churn_rate_pct,
         mrr_at_start,
         new_mrr,
         expansion_mrr,
@@ -95,10 +97,10 @@ final as (
         churned_mrr,
         reactivation_mrr,
         mrr_at_end,
-        {{ pulse_pct('mrr_at_start - contraction_mrr - churned_mrr', 'mrr_at_start') }}
+        {{ pulse_gross_revenue_retention_pct('mrr_at_start', 'contraction_mrr', 'churned_mrr') }}
             as gross_revenue_retention_pct,
-        {{ pulse_pct(
-            'mrr_at_start + expansion_mrr - contraction_mrr - churned_mrr', 'mrr_at_start'
+        {{ pulse_net_revenue_retention_pct(
+            'mrr_at_start', 'expansion_mrr', 'contraction_mrr', 'churned_mrr'
         ) }} as net_revenue_retention_pct
     from filled
 )
