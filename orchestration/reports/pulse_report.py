@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import shutil
 import subprocess
 import tempfile
@@ -50,6 +49,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.files import atomic_write, atomic_write_text
 from orchestration.reports import _svg as svg
 from orchestration.reports.playbooks import PlaybookRows, load_playbooks, render_playbooks
 
@@ -1645,31 +1645,12 @@ class ReportFiles:
     pdf_note: str = ""
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for people
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(html: str, reports_dir: Path, as_of: dt.date | str) -> ReportFiles:
     stamp = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
     dated = reports_dir / f"{REPORT_NAME}_{stamp}.html"
     latest = reports_dir / f"{REPORT_NAME}.html"
-    _atomic_write(dated, html)
-    _atomic_write(latest, html)
+    atomic_write_text(dated, html)
+    atomic_write_text(latest, html)
     return ReportFiles(dated, latest)
 
 
@@ -1700,29 +1681,28 @@ def write_pdf(
     chromium = chromium or find_chromium()
     if chromium is None:
         return None
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    with tempfile.TemporaryDirectory(prefix="pulse-chromium-") as profile:
-        proc = subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={tmp}",
-                html_path.resolve().as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        raise RuntimeError(
-            f"chromium --print-to-pdf failed ({proc.returncode}): {proc.stderr[-500:]}"
-        )
-    os.chmod(tmp, 0o666 & ~_umask())  # as any new file: Chromium picks its own mode
-    os.replace(tmp, pdf_path)
+
+    def print_to(tmp: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="pulse-chromium-") as profile:
+            proc = subprocess.run(
+                [
+                    chromium,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={tmp}",
+                    html_path.resolve().as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        if proc.returncode != 0 or not Path(tmp).stat().st_size:
+            raise RuntimeError(
+                f"chromium --print-to-pdf failed ({proc.returncode}): {proc.stderr[-500:]}"
+            )
+
+    atomic_write(pdf_path, print_to)
     return pdf_path
 
 
