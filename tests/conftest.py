@@ -79,7 +79,9 @@ def _build_demo(root: Path) -> None:
     ingest(root / "landing", warehouse)
     # a first build: its row-level tests check every day, as the Dagster build asks them to
     # (PULSE_TEST_ALL_DAYS, macros/tests/run_window.sql), not only the last week
-    run_dbt(["build"], warehouse, DEMO_AS_OF, extra_env={"PULSE_TEST_ALL_DAYS": "1"})
+    run_dbt(
+        ["build"], warehouse, DEMO_AS_OF, extra_env={"PULSE_TEST_ALL_DAYS": "1"}, unit_tests=True
+    )
     (root / "built").touch()
 
 
@@ -148,9 +150,18 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     """Parse the dbt project once, before pytest-xdist starts its workers: each worker imports
     the Dagster definitions, which would otherwise re-parse a stale manifest at the same time
-    and read each other's half-written target/manifest.json."""
+    and read each other's half-written target/manifest.json. Then the session's parse state,
+    which every test's dbt command starts from (tests/helpers.py); the workers inherit its
+    path through the environment."""
     if hasattr(config, "workerinput"):  # a worker: the controller has parsed already
         return
+    import tempfile
+
     from orchestration.assets.dbt import ensure_manifest
+    from tests.helpers import PARSE_STATE_ENV, parse_state
 
     ensure_manifest()
+    folder = Path(tempfile.mkdtemp(prefix="pulse-parse-state-"))
+    parse_state(folder)
+    os.environ[PARSE_STATE_ENV] = str(folder)
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))

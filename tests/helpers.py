@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,32 +20,73 @@ def ingest(landing: Path, warehouse: Path, run_id: str = "test") -> list:
         return load_all(con, landing, run_id)
 
 
+# dbt's parse state for this session (conftest.py parses once before the workers start):
+# copied into a fresh target folder, it turns each dbt command's ~12 s full parse into a
+# partial parse that re-reads only what the command's environment changed.
+PARSE_STATE_ENV = "PULSE_TEST_PARSE_STATE"
+PARTIAL_PARSE = "partial_parse.msgpack"
+# dbt re-parses everything when the profile's connection settings change, the warehouse path
+# included: dbt runs in the warehouse's folder with this relative path, the same in every test.
+WAREHOUSE_NAME = "pulse.duckdb"
+
+
+# the as-of date most tests use (the hand-made landing's): their commands re-parse nothing
+PARSE_STATE_AS_OF = "2025-06-30"
+
+
+def parse_state(folder: Path) -> None:
+    """Parse the project once into `folder` (the session's parse state)."""
+    cmd = dbt_command("parse", "--quiet", target_path=folder, log_path=folder / "logs")
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PULSE_WAREHOUSE": WAREHOUSE_NAME, "PULSE_AS_OF_DATE": PARSE_STATE_AS_OF}
+    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=folder)
+
+
+def _seed_parse_state(target: Path) -> None:
+    state = Path(os.environ.get(PARSE_STATE_ENV, "")) / PARTIAL_PARSE
+    if os.environ.get(PARSE_STATE_ENV) and state.exists() and not (target / PARTIAL_PARSE).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, target / PARTIAL_PARSE)
+
+
+def _without_unit_tests(args: list[str]) -> list[str]:
+    """dbt's unit tests do not read the warehouse's data: the shared demo build runs every one
+    of them once (tests/test_production_build.py checks it), the other builds skip them."""
+    if args[0] not in ("build", "test") or any("resource-type" in a for a in args):
+        return args
+    return [*args, "--exclude-resource-type", "unit_test"]
+
+
 def run_dbt(
     args: list[str],
     warehouse: Path,
     as_of_date: str,
     extra_vars: dict | None = None,
     extra_env: dict | None = None,
+    unit_tests: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse`, with its own target/log folders beside it, so tests never
     touch the repository's target/ (nor each other's). extra_env: more environment variables
-    for this one command (e.g. PULSE_TEST_ALL_DAYS)."""
+    for this one command (e.g. PULSE_TEST_ALL_DAYS). The as-of date goes through the
+    environment, as the Dagster asset passes it (a changed --vars re-parses the whole
+    project). unit_tests: also run dbt's unit tests of what `args` selects."""
     work = warehouse.parent
     env = {
         **os.environ,
         **(extra_env or {}),
-        "PULSE_WAREHOUSE": str(warehouse),
+        "PULSE_WAREHOUSE": warehouse.name,
         "PULSE_AS_OF_DATE": as_of_date,
     }
-    dbt_vars = {"as_of_date": as_of_date, **(extra_vars or {})}
+    target = work / "dbt_target"
+    _seed_parse_state(target)
     cmd = dbt_command(
-        *args,
-        "--vars",
-        json.dumps(dbt_vars),
-        target_path=work / "dbt_target",
+        *(args if unit_tests else _without_unit_tests(args)),
+        target_path=target,
         log_path=work / "dbt_logs",
+        extra_vars=extra_vars,
     )
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    work.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
     if proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr}")
     return proc
