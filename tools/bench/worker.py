@@ -110,7 +110,12 @@ def _step_events(instance, run_id: str) -> tuple[list[dict], dict, list[dict], d
             mat = ev.event_specific_data.materialization
             key = mat.asset_key.path
             if key[0] == "raw":
-                ingestion[key[1]] = {k: v.value for k, v in mat.metadata.items() if k != "files"}
+                # the loader's counts; not the file list, nor Dagster's table schema (a record)
+                ingestion[key[1]] = {
+                    k: v.value
+                    for k, v in mat.metadata.items()
+                    if k != "files" and isinstance(v.value, (int, float, str, bool, type(None)))
+                }
         elif kind == E.ASSET_CHECK_EVALUATION:
             evaluation = ev.event_specific_data
             checks.append(
