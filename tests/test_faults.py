@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,10 +16,10 @@ import pytest
 from orchestration.config import PROJECT_ROOT
 from orchestration.resources import dbt_command
 from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import FIXTURES, write_usage_events
 from tests.helpers import ingest, query, run_dbt
 
-AS_OF = DEMO_AS_OF  # the demo landing folder's last day
+SMALL_AS_OF = "2025-06-30"  # the hand-made landing folder's as-of date
 
 INGEST = textwrap.dedent(
     """
@@ -76,14 +77,14 @@ def reference(landing, tmp_path_factory) -> dict:
     return _snapshot(warehouse)
 
 
-def _kill_after(cmd: list[str], marker: str, count: int, env=None) -> int:
+def _kill_after(cmd: list[str], marker: str, count: int, env=None, cwd=PROJECT_ROOT) -> int:
     """Start cmd, SIGKILL it once `marker` has appeared `count` times on its stdout."""
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     seen = 0
@@ -109,21 +110,26 @@ def test_killed_load_recovers_with_no_duplicate_and_no_lost_row(landing, referen
     assert _snapshot(warehouse) == reference
 
 
-def test_killed_dbt_build_recovers_on_the_next_run(landing, tmp_path):
+def test_killed_dbt_build_recovers_on_the_next_run(tmp_path):
+    # the hand-made landing folder: what is killed and recovered is dbt's, not the data's
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", landing)
+    write_usage_events(landing)
     warehouse = tmp_path / "pulse.duckdb"
     ingest(landing, warehouse)
-    env = {"PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
-    # run_dbt's target folder: the next run finds the parse state this one saved before it
-    # was killed (same warehouse, same vars) and parses only what changed, not the project
+    # as run_dbt runs dbt (its target folder, the warehouse's folder, the as-of date in the
+    # environment): the next run finds the parse state this one saved before it was killed
+    env = {"PULSE_WAREHOUSE": warehouse.name, "PULSE_AS_OF_DATE": SMALL_AS_OF}
     cmd = dbt_command(
         "build",
+        "--exclude-resource-type",
+        "unit_test",
         target_path=tmp_path / "dbt_target",
         log_path=tmp_path / "dbt_logs",
-        as_of_date=AS_OF,
     )
-    seen = _kill_after(cmd, " OK created", count=5, env=env)
+    seen = _kill_after(cmd, " OK created", count=5, env=env, cwd=tmp_path)
     assert seen == 5
-    run_dbt(["build"], warehouse, AS_OF)  # raises unless every model and test passes
+    run_dbt(["build"], warehouse, SMALL_AS_OF)  # raises unless every model and test passes
     assert query(warehouse, "select count(*) from stg_crm__customers")[0][0] > 0
 
 
