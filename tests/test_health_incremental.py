@@ -71,9 +71,14 @@ def test_next_day_appends_one_day_and_keeps_history(demo_build, tmp_path):
     # every earlier day is unchanged, value for value
     assert differing_rows(daily, source, f"as_of_date <= DATE '{as_of}'") == 0
 
-    # the appended day is what a backfill as of that day computes for it
+    # the appended day is what a backfill as of that day computes for it; a short one: a
+    # day's signals read their whole windows whatever the history's length, and its 30-day
+    # change reads the score 30 days back, inside these 40 days
     backfill = copy_warehouse(source, tmp_path / "backfill")
-    run_dbt(["run", "--select", f"+{FCT}", "--full-refresh"], backfill, next_day.isoformat())
+    short = {"health_backfill_days": 40}
+    full_refresh = ["run", "--select", f"+{FCT}", "--full-refresh"]
+    run_dbt(full_refresh, backfill, next_day.isoformat(), extra_vars=short)
+    assert query(backfill, f"select count(distinct as_of_date) from {FCT}")[0][0] == 40
     assert differing_rows(daily, backfill, f"as_of_date = DATE '{next_day}'") == 0
 
 
