@@ -112,11 +112,18 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
                 "raw layer exported to Parquet: "
                 + ", ".join(f"{e.table} +{e.rows_written}" for e in exported)
             )
-        # The as-of date through the environment (macro pulse_as_of_date), not --vars: a
-        # changed --vars makes dbt re-parse the whole project, a changed variable only the
-        # files using it. Set only while dbt starts (it copies the environment), so a
-        # long-running Dagster process never pins "today". The target, the warehouse and
-        # their paths too: nothing of a run stays in the process's environment.
+        # The run's settings reach dbt through its environment: profiles.yml reads the target
+        # and the paths with env_var(), the macro pulse_as_of_date the as-of date. Not through
+        # --vars: a changed --vars makes dbt re-parse the whole project (benchmarks/README.md,
+        # finding D), a changed variable only the files that read it. DbtCliResource.cli()
+        # (dagster-dbt 0.29) takes no environment: it starts dbt with a copy of os.environ,
+        # and renders profiles.yml in this process from os.environ too (its adapter handle).
+        # So the values are put in os.environ for that one call and restored at once
+        # (_environment): dbt's process has its copy by then, and nothing of a run stays
+        # behind, so a long-running Dagster process never pins "today". No other step sees
+        # them: a process runs one step at a time (the refresh job's in_process_executor runs
+        # them one after another, Dagster's default executor each in a process of its own).
+        # docs/decisions.md says why no cleaner way exists.
         env = cfg.dbt_env()
         # The row-level tests of an incremental table check the days the run wrote
         # (macros/tests/run_window.sql); when the run creates the table they check it all.
@@ -181,6 +188,8 @@ def _keep_parse_state(invocation_target: Path) -> None:
 
 @contextmanager
 def _environment(**values: str):
+    """os.environ with `values` set inside the block and restored as it was after (a variable
+    that was unset is removed again): the one way to hand dbt.cli() an environment."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
