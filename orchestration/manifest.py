@@ -78,8 +78,7 @@ def parse() -> None:
 def load_manifest() -> dict:
     """The manifest as a dict, read once per process. Under `dagster dev` dagster-dbt parses
     the project first; anywhere else a missing manifest is an error that says how to make it,
-    and a stale one a warning (the graph may lack a model, the run itself is unaffected:
-    dbt parses the project again for each build)."""
+    and a stale one a warning (the graph may lack a new model until the next parse)."""
     dbt_project.prepare_if_dev()
     path = manifest_path()
     if not path.exists():
