@@ -33,7 +33,11 @@ from orchestration.warehouse import connect_reader, lock_holder
 
 def run_pipeline(as_of: str | None = None, landing: str | None = None) -> bool:
     """The refresh job once, in this process; `as_of` and `landing` (None: the environment)
-    go in as run config, as the launchpad would set them."""
+    go in as run config, as the launchpad would set them. The dbt manifest is parsed first
+    when stale: loading the definitions only reads it."""
+    from orchestration.manifest import prepare_manifest
+
+    prepare_manifest()
     from orchestration.definitions import defs  # slow import: only when running
 
     instance = DagsterInstance.get() if _has_dagster_home() else DagsterInstance.ephemeral()
@@ -382,9 +386,14 @@ def ensure_dagster_home() -> Path:
 
 
 def ui(port: int) -> int:
+    """`dagster dev` on Pulse's code location. dagster-dbt parses the dbt project on each load
+    of the definitions under `dagster dev` (DbtProject.prepare_if_dev), with the `dbt` it finds
+    on PATH: the venv's, put first, so an un-activated venv works too."""
     ensure_dagster_home()
     cmd = [_bin("dagster"), "dev", "-m", "orchestration.definitions"]
-    return _exec([*cmd, "-h", "127.0.0.1", "-p", str(port)], env=dict(os.environ))
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return _exec([*cmd, "-h", "127.0.0.1", "-p", str(port)], env=env)
 
 
 def docs(port: int, serve: bool) -> int:

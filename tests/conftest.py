@@ -148,19 +148,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    """Parse the dbt project once, before pytest-xdist starts its workers: each worker imports
-    the Dagster definitions, which would otherwise re-parse a stale manifest at the same time
-    and read each other's half-written target/manifest.json. Then the session's parse state,
-    which every test's dbt command starts from (tests/helpers.py); the workers inherit its
-    path through the environment."""
+    """Parse the dbt project when stale, once, before pytest-xdist starts its workers: each
+    worker imports the Dagster definitions, which read target/manifest.json and never parse
+    it (two workers parsing at once read each other's half-written file). Then the session's
+    parse state, which every test's dbt command starts from (tests/helpers.py); the workers
+    inherit its path through the environment."""
     if hasattr(config, "workerinput"):  # a worker: the controller has parsed already
         return
     import tempfile
 
-    from orchestration.assets.dbt import ensure_manifest
+    from orchestration.manifest import prepare_manifest
     from tests.helpers import PARSE_STATE_ENV, parse_state
 
-    ensure_manifest()
+    prepare_manifest()
     folder = Path(tempfile.mkdtemp(prefix="pulse-parse-state-"))
     parse_state(folder)
     os.environ[PARSE_STATE_ENV] = str(folder)

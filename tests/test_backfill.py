@@ -8,13 +8,13 @@ import shutil
 
 import duckdb
 
-from orchestration.assets.dbt import MANIFEST
 from orchestration.compare import TableComparison, compare_table, primary_keys
+from orchestration.manifest import load_manifest
 from tests.helpers import run_dbt
 
 MARTS = sorted(
     node["name"]
-    for node in MANIFEST["nodes"].values()
+    for node in load_manifest()["nodes"].values()
     if node["resource_type"] == "model" and len(node["fqn"]) > 2 and node["fqn"][1] == "marts"
 )
 
@@ -22,7 +22,7 @@ MARTS = sorted(
 # Daily history facts keep the later days a run computed; their rows up to the backfilled day
 # must equal the original run's.
 HISTORY_COLUMN = {"fct_customer_health_daily": "as_of_date"}
-KEYS = primary_keys(MANIFEST)
+KEYS = primary_keys(load_manifest())
 
 
 def _compare(a, b, as_of: str) -> dict[str, TableComparison]:

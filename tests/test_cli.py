@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import os
+import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from dagster import (
@@ -318,3 +321,48 @@ def test_the_refresh_job_takes_the_progress_logger():
     job = defs.resolve_job_def(cli.REFRESH_JOB)
     loggers = job.run_config_schema.config_type.fields["loggers"].config_type.fields
     assert {"console", "pulse_progress"} <= set(loggers)
+
+
+# -- the dbt manifest is prepared before the definitions load -----------------------------
+
+
+class _Prepared(Exception):
+    """Stops `pulse run` once the manifest is prepared: the rest is the pipeline."""
+
+
+def test_pulse_run_parses_a_stale_manifest_before_loading_the_definitions(env, monkeypatch):
+    from orchestration import manifest
+
+    parsed = []
+
+    def fake_parse():
+        # the definitions would read the manifest at import: they must not be loaded yet
+        parsed.append("orchestration.definitions" in sys.modules)
+        raise _Prepared
+
+    monkeypatch.delitem(sys.modules, "orchestration.definitions", raising=False)
+    monkeypatch.setattr(manifest, "stale_reason", lambda *a, **k: "models/x.sql is newer")
+    monkeypatch.setattr(manifest, "parse", fake_parse)
+    with pytest.raises(_Prepared):
+        cli.main(["run"])
+    assert parsed == [False]
+
+
+def test_pulse_run_leaves_a_fresh_manifest_alone(env, monkeypatch):
+    from orchestration import manifest
+
+    parsed = []
+    monkeypatch.setattr(manifest, "stale_reason", lambda *a, **k: None)
+    monkeypatch.setattr(manifest, "parse", lambda: parsed.append(True))
+    # stop where the run would start: after the manifest step and the definitions' import
+    monkeypatch.setattr(cli, "_has_dagster_home", lambda: (_ for _ in ()).throw(_Prepared()))
+    with pytest.raises(_Prepared):
+        cli.main(["run"])
+    assert parsed == []
+
+
+def test_ui_puts_the_venvs_dbt_first_on_path_for_dagster_dev(env, recorded):
+    # under `dagster dev`, dagster-dbt parses the project with the `dbt` on PATH
+    assert cli.main(["ui"]) == 0
+    [(_, cmd_env)] = recorded
+    assert cmd_env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)

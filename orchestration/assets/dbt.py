@@ -1,9 +1,7 @@
 """dbt models as Dagster assets; dbt sources map onto the ingestion assets."""
 
-import json
 import os
 import shutil
-import subprocess
 from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,10 +19,10 @@ from dagster_dbt import (
 from orchestration.assets.dbt_metadata import bi_freshness_policy, bi_marts, with_table_metadata
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.assets.retries import retry_when_busy
-from orchestration.config import TARGETS, settings
+from orchestration.manifest import load_manifest
 from orchestration.progress import DBT_LOG_PREFIX, dbt_progress
 from orchestration.raw_export import export_raw
-from orchestration.resources import PulseSettings, dbt_command, dbt_project
+from orchestration.resources import PulseSettings, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -38,7 +36,6 @@ SETTINGS_ENV = (
     "PULSE_RAW_PARQUET_DIR",
     "PULSE_SPARK_WAREHOUSE",
 )
-ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
 
 # The production build: every model, seed and data test, but no unit test. A unit test proves
 # a model's logic on fixed inputs, which no production run changes: it belongs to `make test`
@@ -60,39 +57,6 @@ def production_build_args(environ: Mapping[str, str] = os.environ) -> list[str]:
 
 # Materializations that keep a table's earlier rows and add the run's.
 INCREMENTAL = ("incremental",)
-
-
-def _manifest_is_stale() -> bool:
-    """True when target/manifest.json is missing, was parsed for another target (a model's
-    materialization may differ per adapter), or is older than any file of the dbt project."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    adapter = json.loads(manifest.read_text()).get("metadata", {}).get("adapter_type")
-    if adapter != ADAPTER_TYPE[settings().target]:
-        return True
-    built = manifest.stat().st_mtime
-    root = dbt_project.project_dir
-    sources = [root / "dbt_project.yml", root / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests/dbt"):
-        sources.extend(p for p in (root / folder).rglob("*") if p.is_file())
-    return any(p.exists() and p.stat().st_mtime > built for p in sources)
-
-
-def ensure_manifest() -> dict:
-    """The dbt manifest, parsed afresh when stale."""
-    if _manifest_is_stale():
-        _parse()
-    return json.loads(dbt_project.manifest_path.read_text())
-
-
-def _parse() -> None:
-    # Dagster builds the asset graph from the manifest: (re)parse when it is missing (a fresh
-    # clone) or older than the project's files, so the graph never misses a new model.
-    subprocess.run(dbt_command("parse", "--quiet"), check=True)
-
-
-MANIFEST = ensure_manifest()
 
 
 class PulseDbtTranslator(DagsterDbtTranslator):
@@ -122,8 +86,10 @@ class PulseDbtTranslator(DagsterDbtTranslator):
 translator = PulseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+# The manifest is read when this module is imported (the asset graph needs it), never parsed
+# here: orchestration/manifest.py says who parses it.
 @dbt_assets(
-    manifest=MANIFEST,
+    manifest=load_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WRITER_POOL,
@@ -146,15 +112,24 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
                 "raw layer exported to Parquet: "
                 + ", ".join(f"{e.table} +{e.rows_written}" for e in exported)
             )
-        # The as-of date through the environment (macro pulse_as_of_date), not --vars: a
-        # changed --vars makes dbt re-parse the whole project, a changed variable only the
-        # files using it. Set only while dbt starts (it copies the environment), so a
-        # long-running Dagster process never pins "today". The target, the warehouse and
-        # their paths too: nothing of a run stays in the process's environment.
+        # The run's settings reach dbt through its environment: profiles.yml reads the target
+        # and the paths with env_var(), the macro pulse_as_of_date the as-of date. Not through
+        # --vars: a changed --vars makes dbt re-parse the whole project (benchmarks/README.md,
+        # finding D), a changed variable only the files that read it. DbtCliResource.cli()
+        # (dagster-dbt 0.29) takes no environment: it starts dbt with a copy of os.environ,
+        # and renders profiles.yml in this process from os.environ too (its adapter handle).
+        # So the values are put in os.environ for that one call and restored at once
+        # (_environment): dbt's process has its copy by then, and nothing of a run stays
+        # behind, so a long-running Dagster process never pins "today". No other step sees
+        # them: a process runs one step at a time (the refresh job's in_process_executor runs
+        # them one after another, Dagster's default executor each in a process of its own).
+        # docs/decisions.md says why no cleaner way exists.
         env = cfg.dbt_env()
         # The row-level tests of an incremental table check the days the run wrote
         # (macros/tests/run_window.sql); when the run creates the table they check it all.
-        all_days = cfg.target == "duckdb" and creates_incremental_table(cfg.warehouse, MANIFEST)
+        all_days = cfg.target == "duckdb" and creates_incremental_table(
+            cfg.warehouse, load_manifest()
+        )
         with _environment(
             **{name: env[name] for name in SETTINGS_ENV if name in env},
             PULSE_TEST_ALL_DAYS="1" if all_days else "",
@@ -165,7 +140,7 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
         if cfg.target == "duckdb":
             # row counts and column schemas, read once dbt has let go of the file
             progress = dbt_progress(context.log, len(context.selected_asset_keys))
-            events = with_table_metadata(events, cfg.warehouse, MANIFEST, on_event=progress)
+            events = with_table_metadata(events, cfg.warehouse, load_manifest(), on_event=progress)
         yield from events
     _keep_parse_state(invocation.target_path)
 
@@ -213,6 +188,8 @@ def _keep_parse_state(invocation_target: Path) -> None:
 
 @contextmanager
 def _environment(**values: str):
+    """os.environ with `values` set inside the block and restored as it was after (a variable
+    that was unset is removed again): the one way to hand dbt.cli() an environment."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

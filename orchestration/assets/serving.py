@@ -7,9 +7,9 @@ and the last good serving copy stays current.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.dbt import MANIFEST
 from orchestration.assets.ingestion import WRITER_POOL
 from orchestration.assets.retries import retry_when_busy
+from orchestration.manifest import load_manifest
 from orchestration.marts import mart_sql
 from orchestration.publish import publish
 from orchestration.resources import PulseSettings
@@ -20,7 +20,7 @@ def mart_models() -> list[tuple[str, str]]:
     """(schema, name) of every dbt model under models/marts/, from the manifest."""
     return sorted(
         (node["schema"], node["name"])
-        for node in MANIFEST["nodes"].values()
+        for node in load_manifest()["nodes"].values()
         if node["resource_type"] == "model" and len(node["fqn"]) > 2 and node["fqn"][1] == "marts"
     )
 

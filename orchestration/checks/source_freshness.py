@@ -31,9 +31,9 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration.assets.dbt import MANIFEST
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.config import PROJECT_ROOT
+from orchestration.manifest import load_manifest
 from orchestration.resources import PulseSettings, dbt_command, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
 
@@ -182,4 +182,4 @@ def build_source_freshness_check(manifest: Mapping[str, Any]):
     return _check
 
 
-source_freshness_check = build_source_freshness_check(MANIFEST)
+source_freshness_check = build_source_freshness_check(load_manifest())
