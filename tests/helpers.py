@@ -9,7 +9,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.loader import load_all
 from orchestration.resources import dbt_command
 from orchestration.warehouse import connect_writer
