@@ -58,6 +58,33 @@ def test_report_module_has_no_formula(path):
     assert _offences(path) == []
 
 
+TEMPLATES = REPORTS / "templates"
+JINJA = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+STRING = re.compile(r'"[^"]*"|\'[^\']*\'')
+
+
+def _template_arithmetic(text: str) -> list[str]:
+    """Jinja expressions of a template that compute (+ - * / % **), string literals aside."""
+    found = []
+    for match in JINJA.finditer(text):
+        expr = STRING.sub('""', (match.group(1) or match.group(2)).strip("-+ "))
+        if re.search(r"[-+*/%]", expr):
+            found.append(expr)
+    return found
+
+
+def test_the_templates_only_print():
+    paths = sorted(TEMPLATES.rglob("*.html"))
+    assert len(paths) > 10  # the page, the macros and a template per section
+    offences = {p.name: _template_arithmetic(p.read_text()) for p in paths}
+    assert {name: found for name, found in offences.items() if found} == {}
+
+
+def test_the_template_check_catches_arithmetic():
+    text = '{{ a / b }} {% if "30-day" %}{{ x ** 2 }}{% endif %} {{ "{:,}".format(n) }}'
+    assert _template_arithmetic(text) == ["a / b", "x ** 2"]
+
+
 def test_the_check_catches_the_formulas_that_were_removed(tmp_path):
     """The old pooled NPS margin of error, Wilson interval and low-sample flag are caught."""
     old = """

@@ -90,6 +90,7 @@ def _checks(checks: Sequence[CheckResult]) -> dict:
         "passed": sum(1 for c in checks if c.passed),
         "failed": len(failed),
         "errors": len(errors),
+        "warnings": len(failed) - len(errors),
         "failed_table": table(
             ["Result", "Asset", "Check", "Detail"],
             [
