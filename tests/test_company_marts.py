@@ -18,7 +18,8 @@ import duckdb
 import pytest
 
 from orchestration.publish import publish
-from orchestration.reports.pulse_report import compute_headline, load_report_data
+from orchestration.reports.pulse_report.data import load_report_data
+from orchestration.reports.pulse_report.headline import compute_headline
 from tests.test_metrics_independent import (
     Z95,
     close,

@@ -167,10 +167,11 @@ def test_exposures_list_every_mart_their_consumer_reads():
     exposure's depends_on (models/exposures.yml), so lineage shows who reads each mart."""
     from orchestration.alerts import episodes
     from orchestration.assets.finance_reports import AGING_SUMMARY_SQL
-    from orchestration.reports import finance_workbook, pulse_report
-    from orchestration.reports.playbooks import PLAYBOOKS
+    from orchestration.reports import finance_workbook
+    from orchestration.reports.pulse_report import data as report_data
+    from orchestration.reports.pulse_report.sections.playbooks import PLAYBOOKS
 
-    report = {*pulse_report.WHOLE_TABLES, *pulse_report.SLICED_TABLES}
+    report = {*report_data.WHOLE_TABLES, *report_data.SLICED_TABLES}
     report |= {p.table for p in PLAYBOOKS}
     assert report - _exposure_models("pulse_report") == set()
     workbook = {finance_workbook.AGING_MART, finance_workbook.DELAY_MART}

@@ -31,7 +31,8 @@ from orchestration.reports.finance_workbook import (
     SUMMARY_SHEET,
     write_finance_reports,
 )
-from orchestration.reports.pulse_report import load_report_data, render_html, write_report
+from orchestration.reports.pulse_report.data import load_report_data
+from orchestration.reports.pulse_report.render import render_html, write_report
 from tests.test_finance_workbook import _aging, _delay
 
 AS_OF = dt.date(2025, 6, 30)

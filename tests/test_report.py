@@ -14,15 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.reports.pulse_report import (
-    SECTIONS,
-    CheckResult,
-    attention_markdown,
-    build_report,
-    compute_headline,
-    load_report_data,
-    render_html,
-)
+from orchestration.reports.pulse_report.data import CheckResult, load_report_data
+from orchestration.reports.pulse_report.headline import compute_headline
+from orchestration.reports.pulse_report.render import build_report, render_html
+from orchestration.reports.pulse_report.sections import SECTIONS
+from orchestration.reports.pulse_report.sections.attention import attention_markdown
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from orchestration.reports.pulse_report import CSS
+from orchestration.reports.pulse_report.render import CSS
 
 BADGE = re.compile(
     r"\.badge-(\w+)\s*\{\s*background:\s*(#[0-9A-Fa-f]{3,6});\s*color:\s*(#[0-9A-Fa-f]{3,6});"

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 REPORTS = Path(__file__).resolve().parents[1] / "orchestration" / "reports"
-MODULES = [REPORTS / "pulse_report.py", REPORTS / "playbooks.py"]
+# every module of the report package (sections included); the charts only draw
+MODULES = sorted((REPORTS / "pulse_report").rglob("*.py"))
 
 # function names of the formulas that used to live here (pooling, intervals, z quantiles)
 FORMULA_FUNCTION = re.compile(r"wilson|^_?pool|z95|margin_of_error|sqrt|interval", re.IGNORECASE)
@@ -52,9 +53,36 @@ def _offences(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPORTS)))
 def test_report_module_has_no_formula(path):
     assert _offences(path) == []
+
+
+TEMPLATES = REPORTS / "templates"
+JINJA = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+STRING = re.compile(r'"[^"]*"|\'[^\']*\'')
+
+
+def _template_arithmetic(text: str) -> list[str]:
+    """Jinja expressions of a template that compute (+ - * / % **), string literals aside."""
+    found = []
+    for match in JINJA.finditer(text):
+        expr = STRING.sub('""', (match.group(1) or match.group(2)).strip("-+ "))
+        if re.search(r"[-+*/%]", expr):
+            found.append(expr)
+    return found
+
+
+def test_the_templates_only_print():
+    paths = sorted(TEMPLATES.rglob("*.html"))
+    assert len(paths) > 10  # the page, the macros and a template per section
+    offences = {p.name: _template_arithmetic(p.read_text()) for p in paths}
+    assert {name: found for name, found in offences.items() if found} == {}
+
+
+def test_the_template_check_catches_arithmetic():
+    text = '{{ a / b }} {% if "30-day" %}{{ x ** 2 }}{% endif %} {{ "{:,}".format(n) }}'
+    assert _template_arithmetic(text) == ["a / b", "x ** 2"]
 
 
 def test_the_check_catches_the_formulas_that_were_removed(tmp_path):
@@ -77,7 +105,7 @@ def pooled_cx(df, kind, min_responses):
 
 
 def test_the_report_reads_the_company_marts():
-    from orchestration.reports.pulse_report import WHOLE_TABLES
+    from orchestration.reports.pulse_report.data import WHOLE_TABLES
 
     for mart in ("csat", "nps", "ces", "churn"):
         assert f"fct_{mart}_company_monthly" in WHOLE_TABLES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.reports.playbooks import load_playbooks, render_playbooks
+from orchestration.reports.pulse_report.sections.playbooks import load_playbooks, render
 
 
 def _serving(path):
@@ -47,7 +47,7 @@ def test_counts_totals_and_first_rows(tmp_path):
     assert list(renewals.top["subscription_id"]) == ["s2", "s1"]  # the sooner renewal first
     assert rows["rpt_collections_priority"] is None
 
-    html = render_playbooks(rows, "USD")
+    html = render(rows, "USD")
     assert "12 on the list (first 10 shown" in html
     # rank 1 is customer 12 (13 - 12), rank 10 is customer 3; customers 1 and 2 are not shown
     assert "Company 12" in html and "Company 3" in html

@@ -22,7 +22,8 @@ import duckdb
 import pytest
 
 from orchestration.publish import publish
-from orchestration.reports.pulse_report import CHROMIUM_FLAGS, CheckResult, build_report
+from orchestration.reports.pulse_report.data import CheckResult
+from orchestration.reports.pulse_report.render import CHROMIUM_FLAGS, build_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 

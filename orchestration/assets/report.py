@@ -18,11 +18,9 @@ from dagster import (
 )
 
 from orchestration.publish import current_dir
-from orchestration.reports.pulse_report import (
-    CheckResult,
-    attention_markdown,
-    build_report,
-)
+from orchestration.reports.pulse_report.data import CheckResult
+from orchestration.reports.pulse_report.render import build_report
+from orchestration.reports.pulse_report.sections.attention import attention_markdown
 from orchestration.resources import PulseSettings
 
 HEADLINE_METRICS = (

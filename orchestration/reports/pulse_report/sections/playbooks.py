@@ -2,7 +2,8 @@
 
 The playbook marts (models/marts/playbooks/) can be long (the renewal forecast has a row per
 subscription), so they are not read whole: `load_playbooks` reads each one's count, money
-totals and first TOP_ROWS rows in its own order; `render_playbooks` draws them. A missing mart
+totals and first TOP_ROWS rows in its own order; `render` draws them
+(templates/sections/playbooks.html). A missing mart
 gives a note in its block, never an error for the section.
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 
 import duckdb
 import pandas as pd
+from markupsafe import Markup
+
+from orchestration.reports.pulse_report.templates import render as render_template
 
 TOP_ROWS = 10
 
@@ -147,42 +150,28 @@ def load_playbooks(
     return out
 
 
-def _table(p: Playbook, top: pd.DataFrame, currency: str) -> str:
-    head = "".join(f'<th scope="col">{escape(c.header)}</th>' for c in p.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="{"amount" if c.numeric else "text"}">{escape(c.cell(r, currency))}</td>'
-            for c in p.columns
-        )
-        + "</tr>"
-        for _, r in top.iterrows()
-    )
-    return (
-        f'<table class="playbook" id="{p.table}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
-    )
-
-
-def render_playbooks(rows: dict[str, PlaybookRows | None], currency: str) -> str:
+def render(rows: dict[str, PlaybookRows | None], currency: str) -> Markup:
     blocks = []
     for p in PLAYBOOKS:
         got = rows.get(p.table)
-        title = f"<h3>{escape(p.title)}</h3><p>{escape(p.what)}</p>"
-        if got is None:
-            body = f'<p class="note">The mart {escape(p.table)} is not in this serving copy.</p>'
-        elif got.count == 0:
-            body = '<p class="note">Nobody is on this list today.</p>'
-        else:
-            totals = "".join(
-                f"; {escape(label)}: {escape(_money(value, currency))}"
-                for label, value in got.totals.items()
-            )
-            shown = min(got.count, TOP_ROWS)
-            body = (
-                f'<p class="playbook-count">{got.count:,} on the list{totals}'
-                f" (first {shown} shown; all in the mart {escape(p.table)}).</p>"
-                + _table(p, got.top, currency)
-            )
-        blocks.append(f'<div class="playbook-block">{title}{body}</div>')
-    return "".join(blocks)
+        blocks.append(
+            {
+                "playbook": p,
+                "got": got,
+                "totals": (
+                    [(label, _money(value, currency)) for label, value in got.totals.items()]
+                    if got
+                    else []
+                ),
+                "shown": min(got.count, TOP_ROWS) if got else 0,
+                "rows": (
+                    [
+                        [(c.cell(r, currency), c.numeric) for c in p.columns]
+                        for _, r in got.top.iterrows()
+                    ]
+                    if got
+                    else []
+                ),
+            }
+        )
+    return render_template("sections/playbooks.html", blocks=blocks)
