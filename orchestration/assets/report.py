@@ -3,7 +3,8 @@
 After the run's marts passed their checks and were published, read the serving copy (audited
 data only, read-only: no lock on the working warehouse) and write
 <PULSE_REPORTS_DIR>/pulse_report_<as_of_date>.html and <PULSE_REPORTS_DIR>/pulse_report.html (the
-latest), plus the same as PDF when Chromium is installed (orchestration/reports/pulse_report/render.py).
+latest), plus the same as PDF when Chromium is installed
+(orchestration/reports/pulse_report/render.py).
 The run's asset-check results (GX checks, dbt tests) come from this run's event log and fill
 the report's data-quality section.
 """
