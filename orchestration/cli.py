@@ -1,6 +1,7 @@
 """The `pulse` command (console script; also `python -m orchestration.cli`).
 
-    pulse run [--as-of DATE] [--landing DIR]   the whole pipeline once, then `pulse status`
+    pulse run [--as-of DATE] [--landing DIR] [--plain]
+                                               the whole pipeline once, then `pulse status`
     pulse status                               what the last run did and where the outputs are
     pulse ui [--port N]                        the Dagster UI (dagster dev) on 127.0.0.1
     pulse docs [--port N] [--no-serve]         dbt's documentation site, served on 127.0.0.1
@@ -24,7 +25,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from orchestration.config import PROJECT_ROOT, Settings, settings
-from orchestration.progress import run_output_to
+from orchestration.progress import PLAIN_ENV, run_output_to
 from orchestration.publish import current_dir
 from orchestration.quality.gx_runner import data_docs_dir
 from orchestration.resources import PulseSettings, run_config_for
@@ -445,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_iso_date, help="the date that counts as today (default: today, UTC)"
     )
     run.add_argument("--landing", type=Path, help="landing folder (default: $PULSE_LANDING_DIR)")
+    run.add_argument(
+        "--plain",
+        action="store_true",
+        help="plain progress lines, no live display (also: PULSE_PLAIN_PROGRESS=1)",
+    )
     sub.add_parser("status", help="the last run, what was loaded, failed checks, the outputs")
     sub.add_parser("summary", help="what the warehouse holds (part of `status`)")
     ui_parser = sub.add_parser("ui", help="the Dagster UI on http://127.0.0.1:3000")
@@ -469,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
         landing = str(args.landing.expanduser().resolve()) if args.landing else None
+        if args.plain:  # the progress logger reads it where the run starts (progress.py)
+            os.environ[PLAIN_ENV] = "1"
         ok = run_pipeline(as_of=args.as_of, landing=landing)
         print(summary(PulseSettings(as_of_date=args.as_of, landing_dir=landing).get()))
         if not ok:

@@ -366,3 +366,23 @@ def test_ui_puts_the_venvs_dbt_first_on_path_for_dagster_dev(env, recorded):
     assert cli.main(["ui"]) == 0
     [(_, cmd_env)] = recorded
     assert cmd_env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+
+
+def test_pulse_run_plain_forces_plain_progress_lines(env, monkeypatch):
+    """`--plain` (CI with a pseudo-terminal, a screen reader): no live display, even on a
+    terminal; it sets PULSE_PLAIN_PROGRESS, which the progress logger reads."""
+    from orchestration.progress import PLAIN_ENV, live_progress_for
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv(PLAIN_ENV, "0")  # restored after the test; "0": not plain
+    assert live_progress_for(Terminal()) is not None
+    seen = []
+    monkeypatch.setattr(
+        cli, "run_pipeline", lambda **kw: seen.append(live_progress_for(Terminal())) or True
+    )
+    assert cli.main(["run", "--plain"]) == 0
+    assert seen == [None]
