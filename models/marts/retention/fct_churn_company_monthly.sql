@@ -51,26 +51,7 @@ typed as (
 final as (
     select
         month,
-        customers_at_start,
-        new_customers,
-        new_customers_at_end,
-        churned_customers,
-        reactivated_customers,
-        customers_at_end,
-        {{ pulse_logo_churn_rate_pct('churned_customers', 'customers_at_start') }}
-            as logo_churn_rate_pct,
-        mrr_at_start,
-        new_mrr,
-        expansion_mrr,
-        contraction_mrr,
-        churned_mrr,
-        reactivation_mrr,
-        mrr_at_end,
-        {{ pulse_gross_revenue_retention_pct('mrr_at_start', 'contraction_mrr', 'churned_mrr') }}
-            as gross_revenue_retention_pct,
-        {{ pulse_net_revenue_retention_pct(
-            'mrr_at_start', 'expansion_mrr', 'contraction_mrr', 'churned_mrr'
-        ) }} as net_revenue_retention_pct
+        {{ pulse_churn_measures() }}
     from typed
 )
 
