@@ -138,7 +138,10 @@ def test_raw_and_large_mart_suites_are_sql_and_evaluable():
     sql = {name for name, s in suites.items() if s.get("meta", {}).get("evaluate") == "sql"}
     large = {name for name in suites if Path(name).stem in LARGE_MARTS}
     assert len(large) == len(LARGE_MARTS)
-    assert {n for n in suites if n.startswith("raw/")} | large == sql
+    # a mart suite whose every rule is dbt's holds none: only its table profile runs, and its
+    # rows are not pulled into pandas for nothing
+    empty = {n for n, s in suites.items() if n.startswith("marts/") and not s["expectations"]}
+    assert {n for n in suites if n.startswith("raw/")} | large | empty == sql
     for name in sql:
         assert sql_suite.unsupported(suites[name]) == [], name
 
