@@ -180,7 +180,8 @@ def test_profiles_targets_and_markdown(bench_result):
     assert "usage_events" in report["profiles"]["raw_scans"]
     assert set(report["targets"]) >= {"full_within_3x_lower_bound", "peak_memory_under_4gb"}
     assert "## Stages" in markdown
-    assert "fct_customer_health_daily" in markdown
+    # the slowest model, profiled, is in the report (which one depends on the machine's load)
+    assert next(iter(profiled)) in markdown
 
 
 def _target_report(target: str, full_s: float, dbt_s: float, daily_s: float, spark=None) -> dict:
