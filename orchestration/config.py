@@ -42,7 +42,23 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def project_root(env: dict | None = None, cwd: Path | None = None) -> Path:
+    """The dbt project Pulse runs (dbt_project.yml, models/, seeds/, expectations/): the clone
+    this package sits in (a checkout, `make install`'s editable install); else, for a package
+    installed with `pip install .`, PULSE_PROJECT_DIR or the current folder when it holds the
+    project (the clone `pulse` is run from)."""
+    env = os.environ if env is None else env
+    beside = Path(__file__).resolve().parent.parent
+    if (beside / "dbt_project.yml").exists():
+        return beside
+    for candidate in (env.get("PULSE_PROJECT_DIR"), cwd or Path.cwd()):
+        if candidate and (Path(candidate) / "dbt_project.yml").exists():
+            return Path(candidate).resolve()
+    return beside  # dagster-dbt names the missing dbt_project.yml
+
+
+PROJECT_ROOT = project_root()
 
 
 def _path(var: str, default: str) -> Path:

@@ -386,3 +386,22 @@ def test_pulse_run_plain_forces_plain_progress_lines(env, monkeypatch):
     )
     assert cli.main(["run", "--plain"]) == 0
     assert seen == [None]
+
+
+def test_an_installed_package_finds_the_project_it_is_run_from(tmp_path, monkeypatch):
+    """`pip install .` puts the package in site-packages, away from dbt_project.yml: the
+    project is then PULSE_PROJECT_DIR, else the current folder when it holds one."""
+    import orchestration.config as config
+
+    clone, other = tmp_path / "clone", tmp_path / "elsewhere"
+    for folder in (clone, other):
+        folder.mkdir()
+    (clone / "dbt_project.yml").write_text("name: pulse\n")
+    site = tmp_path / "site-packages" / "orchestration" / "config.py"
+    site.parent.mkdir(parents=True)
+    monkeypatch.setattr(config, "__file__", str(site))
+    assert config.project_root(env={}, cwd=clone) == clone.resolve()
+    assert config.project_root(env={"PULSE_PROJECT_DIR": str(clone)}, cwd=other) == clone
+    # in a checkout the package's own clone wins whatever the current folder
+    monkeypatch.undo()
+    assert config.project_root(env={}, cwd=other) == config.PROJECT_ROOT
