@@ -118,12 +118,7 @@ SOURCES: tuple[Source, ...] = (
                 req=True,
                 description="Channel through which the customer was acquired. Required.",
             ),
-            _c(
-                "created_at",
-                "timestamp",
-                req=True,
-                description="When the record was created (UTC). Required.",
-            ),
+            _c("created_at", "timestamp", req=True, description=_doc("col_raw_created_at")),
             # routed to by fct_health_alert_episodes; a file without the column loads
             _c(
                 "owner",
@@ -238,12 +233,7 @@ SOURCES: tuple[Source, ...] = (
         (
             _c("ticket_id", req=True, description="Support ticket identifier. Required."),
             _c("customer_id", req=True, description=_doc("col_raw_customer_id")),
-            _c(
-                "created_at",
-                "timestamp",
-                req=True,
-                description="When the record was created (UTC). Required.",
-            ),
+            _c("created_at", "timestamp", req=True, description=_doc("col_raw_created_at")),
             _c(
                 "resolved_at",
                 "timestamp",
