@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.loader import load_all
+from orchestration.parse_state import PARTIAL_PARSE, seed
 from orchestration.resources import dbt_command
 from orchestration.warehouse import connect_writer
 
@@ -23,7 +23,6 @@ def ingest(landing: Path, warehouse: Path, run_id: str = "test") -> list:
 # copied into a fresh target folder, it turns each dbt command's ~12 s full parse into a
 # partial parse that re-reads only what the command's environment changed.
 PARSE_STATE_ENV = "PULSE_TEST_PARSE_STATE"
-PARTIAL_PARSE = "partial_parse.msgpack"
 # dbt re-parses everything when the profile's connection settings change, the warehouse path
 # included: dbt runs in the warehouse's folder with this relative path, the same in every test.
 WAREHOUSE_NAME = "pulse.duckdb"
@@ -42,10 +41,8 @@ def parse_state(folder: Path) -> None:
 
 
 def _seed_parse_state(target: Path) -> None:
-    state = Path(os.environ.get(PARSE_STATE_ENV, "")) / PARTIAL_PARSE
-    if os.environ.get(PARSE_STATE_ENV) and state.exists() and not (target / PARTIAL_PARSE).exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, target / PARTIAL_PARSE)
+    if os.environ.get(PARSE_STATE_ENV):
+        seed(target, Path(os.environ[PARSE_STATE_ENV]) / PARTIAL_PARSE)
 
 
 def _without_unit_tests(args: list[str]) -> list[str]:

@@ -1,7 +1,6 @@
 """dbt models as Dagster assets; dbt sources map onto the ingestion assets."""
 
 import os
-import shutil
 from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import parse_state
 from orchestration.assets.dbt_metadata import bi_freshness_policy, bi_marts, with_table_metadata
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.assets.retries import retry_when_busy
@@ -24,8 +24,6 @@ from orchestration.progress import DBT_LOG_PREFIX, dbt_progress
 from orchestration.raw_export import export_raw
 from orchestration.resources import PulseSettings, dbt_project
 from orchestration.warehouse import wait_until_free, writer_lock
-
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 # What dbt reads from the environment (profiles.yml, pulse_as_of_date, the Spark sources).
 SETTINGS_ENV = (
@@ -142,7 +140,10 @@ def pulse_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, pulse:
             progress = dbt_progress(context.log, len(context.selected_asset_keys))
             events = with_table_metadata(events, cfg.warehouse, load_manifest(), on_event=progress)
         yield from events
-    _keep_parse_state(invocation.target_path)
+    # dagster-dbt seeds each invocation's target folder from the project's state but never
+    # hands it back: without this, a state saved with another profile (`make parse`, another
+    # warehouse path) would make every run re-parse the whole project
+    parse_state.keep(invocation.target_path)
 
 
 def incremental_tables(manifest: dict) -> list[tuple[str, str]]:
@@ -169,21 +170,6 @@ def creates_incremental_table(warehouse: Path, manifest: dict) -> bool:
     finally:
         con.close()
     return any(table not in held for table in incremental_tables(manifest))
-
-
-def _keep_parse_state(invocation_target: Path) -> None:
-    """Copy the run's partial-parse state back to the project's target/. dagster-dbt seeds
-    each invocation's own target folder from target/partial_parse.msgpack but never copies the
-    state back, so a state saved by `dbt parse` with another profile (another warehouse path)
-    made every run re-parse the whole project. Replaced atomically: runs may overlap."""
-    state = invocation_target / PARTIAL_PARSE
-    if not state.exists():
-        return
-    destination = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
-    shutil.copyfile(state, temporary)
-    os.replace(temporary, destination)
 
 
 @contextmanager

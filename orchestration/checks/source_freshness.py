@@ -14,7 +14,6 @@ writer pool, on the DuckDB target whatever PULSE_TARGET says: the raw tables are
 """
 
 import json
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -31,14 +30,14 @@ from dagster import (
     multi_asset_check,
 )
 
+from orchestration import parse_state
 from orchestration.assets.ingestion import WRITER_POOL, raw_asset_key
 from orchestration.config import PROJECT_ROOT
 from orchestration.manifest import load_manifest
-from orchestration.resources import PulseSettings, dbt_command, dbt_project
+from orchestration.resources import PulseSettings, dbt_command
 from orchestration.warehouse import wait_until_free, writer_lock
 
 CHECK_NAME = "dbt_source_freshness"
-PARTIAL_PARSE = "partial_parse.msgpack"
 NEVER_LOADED = "0001-01-01"
 
 
@@ -121,10 +120,9 @@ def run_source_freshness(env: Mapping[str, str], work: Path) -> dict[str, dict]:
     error, so the exit code is not checked."""
     target = work / "target"
     target.mkdir(parents=True, exist_ok=True)
-    # start from the project's parse state, as the dbt asset does: no full re-parse each run
-    state = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
-    if state.exists():
-        shutil.copyfile(state, target / PARTIAL_PARSE)
+    # start from the project's parse state, and hand it back after: the run's dbt build,
+    # which comes next with the same profile, then parses only what changed
+    parse_state.seed(target)
     output = work / "sources.json"
     cmd = dbt_command(
         "source",
@@ -135,6 +133,7 @@ def run_source_freshness(env: Mapping[str, str], work: Path) -> dict[str, dict]:
         log_path=work / "logs",
     )
     subprocess.run(cmd, env=dict(env), cwd=PROJECT_ROOT, capture_output=True, text=True)
+    parse_state.keep(target)
     if not output.exists():
         return {}
     return {r["unique_id"]: r for r in json.loads(output.read_text()).get("results", [])}
