@@ -14,15 +14,16 @@ export PULSE_WAREHOUSE ?= $(CURDIR)/warehouse/pulse.duckdb
 # dbt target: duckdb (default) or spark (a local Spark session; needs Java 17).
 export PULSE_TARGET ?= duckdb
 
-# The Spark extra (pyspark, dbt-spark) is installed for the Spark target, and by `make test`
-# when Java is present, so the Spark comparison test runs in CI; the default install stays
-# light. requirements-spark.lock = requirements.lock plus the extra, at the same versions.
+# The Spark extra (pyspark, dbt-spark) is installed for the Spark target, and by
+# `make test-spark` when Java is present, so the Spark comparison runs in CI; the default
+# install stays light. requirements-spark.lock = requirements.lock plus the extra, at the
+# same versions.
 JAVA := $(shell command -v java 2>/dev/null)
 SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
-test: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
+test-spark: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
 compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse sources demo run ui docs status test lint bench bench-targets compare-targets clean
+.PHONY: install install-spark parse sources demo run ui docs status test test-spark lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -86,9 +87,14 @@ lint: install
 	$(BIN)/ruff format --check orchestration tools tests
 	$(BIN)/sqlfluff lint models macros --processes 2
 
-## test: lint and the whole test suite
+## test: lint and the test suite, all but the Spark target (every developer's loop)
 test: parse lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not spark"
+
+## test-spark: the Spark target's tests: every mart built on Spark equals DuckDB's (CI runs
+## it after `make test`; a local Spark session costs minutes of the two cores)
+test-spark: parse
+	$(BIN)/python -m pytest -m spark
 
 ## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
 compare-targets: parse
