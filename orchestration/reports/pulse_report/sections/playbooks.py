@@ -67,6 +67,18 @@ def _rank(column: str) -> Column:
     return Column("#", lambda r, _: _num(r[column], 0), numeric=True)
 
 
+def _ranked_customers(rank: str) -> tuple[Column, ...]:
+    """The columns of a playbook that ranks customers and says why each is on it (the
+    advocates and the upsell candidates share their marts' shape)."""
+    return (
+        _rank(rank),
+        Column("Customer", _customer),
+        Column("Segment", lambda r, _: _text(r["segment"])),
+        Column("MRR", lambda r, c: _money(r["current_mrr"], c), numeric=True),
+        Column("Why", lambda r, _: _text(r["reason"])),
+    )
+
+
 PLAYBOOKS = (
     Playbook(
         "rpt_playbook_advocates",
@@ -74,13 +86,7 @@ PLAYBOOKS = (
         "Healthy customers whose latest NPS answer is a promoter and who use the product.",
         "advocate_rank",
         (),
-        (
-            _rank("advocate_rank"),
-            Column("Customer", _customer),
-            Column("Segment", lambda r, _: _text(r["segment"])),
-            Column("MRR", lambda r, c: _money(r["current_mrr"], c), numeric=True),
-            Column("Why", lambda r, _: _text(r["reason"])),
-        ),
+        _ranked_customers("advocate_rank"),
     ),
     Playbook(
         "rpt_playbook_upsell",
@@ -88,13 +94,7 @@ PLAYBOOKS = (
         "Healthy customers with growing usage and room on their plan (peers pay more).",
         "upsell_rank",
         (),
-        (
-            _rank("upsell_rank"),
-            Column("Customer", _customer),
-            Column("Segment", lambda r, _: _text(r["segment"])),
-            Column("MRR", lambda r, c: _money(r["current_mrr"], c), numeric=True),
-            Column("Why", lambda r, _: _text(r["reason"])),
-        ),
+        _ranked_customers("upsell_rank"),
     ),
     Playbook(
         "rpt_renewal_forecast",
