@@ -268,6 +268,64 @@ def test_memory_sampler_counts_a_fork_once():
     assert 200 <= peak_mb < 300
 
 
+def test_memory_sampler_finds_a_grandchild_and_its_memory():
+    """The root (a small Python process) starts a child that holds 200 MB of touched pages:
+    the child is found in the tree under the root, and the tree's peak holds its 200 MB plus
+    the two interpreters (well under 100 MB more)."""
+    from tools.bench.procmem import (
+        TreeSampler,
+        private_bytes,
+        process_tree,
+        process_tree_parents,
+    )
+
+    hold = (
+        "import sys, time\n"
+        "x = bytearray(200 * 2**20)\n"
+        "for i in range(0, len(x), 4096): x[i] = 1\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.read()\n"  # until the test closes the pipe
+    )
+    root_code = (
+        "import subprocess, sys\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {hold!r}], stdin=subprocess.PIPE,"
+        " stdout=subprocess.PIPE, text=True)\n"
+        "print(child.pid, flush=True)\n"
+        "child.stdout.readline()\n"  # the child holds its 200 MB
+        "print('ready', flush=True)\n"
+        "sys.stdin.read()\n"
+        "child.stdin.close()\n"
+        "child.wait()\n"
+    )
+    root = subprocess.Popen(
+        [sys.executable, "-c", root_code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        with TreeSampler(root.pid) as sampler:
+            child_pid = int(root.stdout.readline())
+            assert root.stdout.readline().strip() == "ready"
+            assert process_tree(root.pid)[0] == root.pid
+            assert (child_pid, root.pid) in process_tree_parents(root.pid)
+            if sys.platform.startswith("linux"):  # None on macOS (procmem says why)
+                assert private_bytes(child_pid) >= 200 * 2**20
+            time.sleep(0.5)  # several samples while the child holds its memory
+            root.stdin.close()
+            assert root.wait(timeout=30) == 0
+    finally:
+        root.kill()
+        root.wait()
+    assert max(s.processes for s in sampler.samples) == 2
+    peak = sampler.peak_sample()
+    assert 200 <= peak.rss / 2**20 < 300
+    assert peak.by_process["main"] < 100 * 2**20  # the root holds no big buffer
+    (child_label,) = set(peak.by_process) - {"main"}
+    assert peak.by_process[child_label] >= 200 * 2**20
+    if sys.platform.startswith("linux"):  # VmHWM: the kernel's own record of the child
+        assert sampler.max_process_hwm() >= 200 * 2**20
+    else:
+        assert sampler.max_process_hwm() is None
+
+
 def test_a_child_that_execd_the_same_interpreter_is_not_a_fork():
     """The dbt process is Python started by the Python Dagster process: its memory is its
     own, so it must count in full; only a fork that has not exec'd is counted privately."""

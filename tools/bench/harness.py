@@ -5,7 +5,7 @@ benchmarks/results/sf<SF>-<target>.json and .md.
     python -m tools.bench --sf 1            # make bench SF=1
 
 Every phase runs in its own process (tools/bench/worker.py) while a thread samples
-the resident memory of that process and its children from /proc every 50 ms; the samples are
+the resident memory of that process and its children (psutil) every 50 ms; the samples are
 attributed to the Dagster step (or dbt model) running at the time, from the run's event log
 and dbt's run_results.json. Durations are wall-clock seconds.
 """
@@ -350,7 +350,8 @@ class Bench:
             "run_wall_s": run_end - run_start,
             "peak_rss_mb": s.peak(phase.t_spawn, r["t_run_returned"]) / MB,
             "peak_by_process_mb": _by_process(s.peak_sample(phase.t_spawn, r["t_run_returned"])),
-            "max_process_hwm_mb": s.max_process_hwm() / MB,
+            # the kernel's per-process high-water mark: Linux only, None elsewhere
+            "max_process_hwm_mb": _mb(s.max_process_hwm()),
             "failed_steps": [
                 {"step": st["step"], "error": st.get("error", "")[:800]}
                 for st in r["steps"]
@@ -606,6 +607,10 @@ def _by_process(sample) -> dict[str, float]:
     if sample is None:
         return {}
     return {k: round(v / MB, 1) for k, v in sorted(sample.by_process.items())}
+
+
+def _mb(b: int | None) -> float | None:
+    return None if b is None else b / MB
 
 
 def _status(steps: list[dict]) -> str:

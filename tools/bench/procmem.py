@@ -1,39 +1,29 @@
-"""Peak memory of a process tree, sampled from /proc (Linux, no dependency).
+"""Peak memory of a process tree, sampled with psutil (Linux and macOS).
 
-A daemon thread reads VmRSS of the root process and of every descendant (found through the
-parent pid in /proc/<pid>/stat) every `interval` seconds and keeps (time, bytes, processes)
-samples. The harness attributes the samples to the stage running at that time.
+A daemon thread reads the resident set size (RSS) of the root process and of every
+descendant (psutil's children(recursive=True)) every `interval` seconds and keeps
+(time, bytes, processes) samples. The harness attributes the samples to the stage running
+at that time.
 
-The sum of VmRSS counts a page shared by two processes twice (shared libraries, the page
+The sum of RSS counts a page shared by two processes twice (shared libraries, the page
 cache of a file mapped by both); for Pulse's tree (the Dagster process and its dbt
 subprocess, which share nothing large) this over-counts by some tens of MB at most. A fork
-that has not exec'd (sharing all of its parent's pages) counts its private pages only. Short
-spikes between two samples are missed; each process's own kernel high-water mark (VmHWM) is
-kept too, as a cross-check.
+that has not exec'd (sharing all of its parent's pages) counts its private pages only (USS).
+Short spikes between two samples are missed; on Linux each process's own kernel high-water
+mark (VmHWM) is kept too, as a cross-check.
 """
 
 from __future__ import annotations
 
-import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
+import psutil
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        # the command name (field 2) may contain spaces and parentheses: split after its ')'
-        rest = stat[stat.rfind(b")") + 2 :].split()
-        children.setdefault(int(rest[1]), []).append(int(entry.name))
-    return children
+# a process that ended, turned zombie or is not ours to read between two calls: skipped
+_GONE = (psutil.NoSuchProcess, psutil.AccessDenied)
 
 
 def process_tree(root: int) -> list[int]:
@@ -42,22 +32,25 @@ def process_tree(root: int) -> list[int]:
 
 
 def process_tree_parents(root: int) -> list[tuple[int, int | None]]:
-    """(pid, parent pid) of root (parent None) and of all its descendants."""
-    children = _children_map()
-    tree: list[tuple[int, int | None]] = []
-    todo: list[tuple[int, int | None]] = [(root, None)]
-    while todo:
-        pid, parent = todo.pop()
-        tree.append((pid, parent))
-        todo.extend((child, pid) for child in children.get(pid, []))
+    """(pid, parent pid) of root (parent None) and of all its descendants; [] when root is
+    gone."""
+    try:
+        children = psutil.Process(root).children(recursive=True)
+    except _GONE:
+        return []
+    tree: list[tuple[int, int | None]] = [(root, None)]
+    for child in children:
+        try:
+            tree.append((child.pid, child.ppid()))
+        except _GONE:  # ended since the listing
+            continue
     return tree
 
 
-def _cmdline(pid: int) -> bytes | None:
+def _cmdline(p: psutil.Process) -> list[str] | None:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read()
-    except OSError:
+        return p.cmdline()
+    except _GONE:
         return None
 
 
@@ -65,44 +58,50 @@ def is_unexeced_fork(pid: int, parent: int) -> bool:
     """True for a child that forked and has not exec'd yet: it still holds its parent's
     argument strings. A child that exec'd the same interpreter (the dbt process is Python
     under the Python Dagster process) has its own command line, and its own memory."""
-    cmd = _cmdline(pid)
-    return cmd is not None and cmd == _cmdline(parent)
+    try:
+        cmd = _cmdline(psutil.Process(pid))
+        # an empty command line (a zombie, a kernel thread) says nothing about a fork
+        return bool(cmd) and cmd == _cmdline(psutil.Process(parent))
+    except _GONE:
+        return False
 
 
 def private_bytes(pid: int) -> int | None:
-    """Private_Clean + Private_Dirty of a process (its pages no other process maps)."""
-    total = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
-            for line in fh:
-                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
-                    total += int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
+    """The pages of a process no other process maps (psutil's USS: Private_Clean +
+    Private_Dirty on Linux); None when unreadable (gone, AccessDenied) and on macOS."""
+    if sys.platform == "darwin":
+        # psutil (7.2) reads USS there through task_for_pid(), which needs root for another
+        # process and can block forever (psutil issue 2885): a blocked sampler thread would
+        # hang the harness in stop(), so an unexec'd fork counts 0 on macOS
         return None
-    return total
+    try:
+        return psutil.Process(pid).memory_full_info().uss
+    except _GONE:
+        return None
 
 
-def _status(pid: int) -> tuple[str, int, int] | None:
-    """(name, VmRSS bytes, VmHWM bytes) of a live process; None when it is gone (or a
-    zombie, which has no VmRSS line)."""
-    name, rss, hwm = "?", None, 0
+def _vm_hwm(pid: int) -> int | None:
+    """The kernel's high-water mark of the process's RSS (VmHWM, bytes). psutil has no
+    equivalent (macOS keeps none for another process), so it is read from /proc on Linux
+    and is None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         with open(f"/proc/{pid}/status", "rb") as fh:
             for line in fh:
-                if line.startswith(b"Name:"):
-                    name = line[5:].strip().decode(errors="replace")
-                elif line.startswith(b"VmRSS:"):
-                    rss = int(line.split()[1]) * 1024
-                elif line.startswith(b"VmHWM:"):
-                    hwm = int(line.split()[1]) * 1024
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         return None
-    return None if rss is None else (name, rss, hwm)
+    return None
 
 
 def rss_bytes(pid: int) -> int:
-    status = _status(pid)
-    return status[1] if status else 0
+    """Resident bytes of a process; 0 when it is gone."""
+    try:
+        return psutil.Process(pid).memory_info().rss
+    except _GONE:
+        return 0
 
 
 @dataclass
@@ -113,14 +112,13 @@ class Sample:
     by_process: dict[str, int] = field(default_factory=dict)  # label -> bytes
 
 
-def _label(pid: int, root: int, name: str) -> str:
+def _label(p: psutil.Process, root: int, name: str) -> str:
     """A readable name for a process of the tree: the root, dbt, Chromium, or its name."""
-    if pid == root:
+    if p.pid == root:
         return "main"
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+        cmd = " ".join(p.cmdline())
+    except _GONE:
         cmd = ""
     if "bin/dbt " in cmd or cmd.endswith("bin/dbt"):
         return "dbt"
@@ -142,8 +140,15 @@ class TreeSampler:
     _labels: dict[int, tuple[str, str]] = field(default_factory=dict)  # pid -> (name, label)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _proc: psutil.Process | None = None
 
     def start(self) -> TreeSampler:
+        try:
+            # taken now, while the root is surely alive: psutil remembers its start time and
+            # so tells a later process that reuses the pid from it
+            self._proc = psutil.Process(self.root)
+        except _GONE:
+            self._proc = None  # already gone: no samples
         self._thread = threading.Thread(target=self._loop, name="bench-rss", daemon=True)
         self._thread.start()
         return self
@@ -160,35 +165,57 @@ class TreeSampler:
         self.stop()
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        root = self._proc
+        while root is not None and not self._stop.is_set():
             started = time.time()
-            total, n, by_process = 0, 0, {}
-            if _status(self.root) is None:  # the root has exited: its pid may be reused
-                self._stop.wait(self.interval)
-                continue
-            for pid, parent in process_tree_parents(self.root):
-                status = _status(pid)
-                if status is None:
-                    continue
-                name, rss, hwm = status
-                if parent is not None and is_unexeced_fork(pid, parent):
-                    # a fork that has not exec'd yet (the Spark JVM forks to spawn helper
-                    # commands) shares its parent's pages: its VmRSS repeats the parent's
-                    # several GB, so only its private pages count
-                    rss = private_bytes(pid) or 0
-                total += rss
-                n += 1
-                # labelled again when the name changes: pyspark's launcher script (bash)
-                # execs the JVM under the same pid
-                if self._labels.get(pid, ("",))[0] != name:
-                    self._labels[pid] = (name, _label(pid, self.root, name))
-                label = self._labels[pid][1]
-                by_process[label] = by_process.get(label, 0) + rss
-                if hwm > self.hwm.get(pid, ("", 0))[1]:
-                    self.hwm[pid] = (name, hwm)
-            if n:
-                self.samples.append(Sample(started, total, n, by_process))
+            self._sample(root, started)
             self._stop.wait(max(0.0, self.interval - (time.time() - started)))
+
+    def _sample(self, root: psutil.Process, started: float) -> None:
+        try:
+            # raises NoSuchProcess when the root is gone or its pid was reused (psutil
+            # compares start times); a zombie root has no children left (they are
+            # reparented when it exits) and is skipped below, so that tick has no sample
+            tree = [root, *root.children(recursive=True)]
+        except _GONE:
+            return
+        procs = {p.pid: p for p in tree}
+        cmdlines: dict[int, list[str] | None] = {}  # read once per tick, child or parent
+
+        def cmdline(p: psutil.Process) -> list[str] | None:
+            if p.pid not in cmdlines:
+                cmdlines[p.pid] = _cmdline(p)
+            return cmdlines[p.pid]
+
+        total, n, by_process = 0, 0, {}
+        for p in tree:
+            try:
+                with p.oneshot():  # status, name and ppid from one read of the process
+                    if p.status() == psutil.STATUS_ZOMBIE:  # exited: holds no memory
+                        continue
+                    name, rss = p.name(), p.memory_info().rss
+                    parent = None if p is root else procs.get(p.ppid())
+            except _GONE:
+                continue
+            # as is_unexeced_fork(); an empty command line (a zombie) says nothing
+            if parent is not None and cmdline(p) and cmdline(p) == cmdline(parent):
+                # a fork that has not exec'd yet (the Spark JVM forks to spawn helper
+                # commands) shares its parent's pages: its RSS repeats the parent's
+                # several GB, so only its private pages count (0 when unreadable)
+                rss = private_bytes(p.pid) or 0
+            total += rss
+            n += 1
+            # labelled again when the name changes: pyspark's launcher script (bash)
+            # execs the JVM under the same pid
+            if self._labels.get(p.pid, ("",))[0] != name:
+                self._labels[p.pid] = (name, _label(p, self.root, name))
+            label = self._labels[p.pid][1]
+            by_process[label] = by_process.get(label, 0) + rss
+            hwm = _vm_hwm(p.pid)
+            if hwm is not None and hwm > self.hwm.get(p.pid, ("", 0))[1]:
+                self.hwm[p.pid] = (name, hwm)
+        if n:
+            self.samples.append(Sample(started, total, n, by_process))
 
     def peak(self, t0: float | None = None, t1: float | None = None) -> int:
         """Largest tree RSS (bytes) sampled in [t0, t1]; 0 when no sample falls inside."""
@@ -212,5 +239,7 @@ class TreeSampler:
         mid = (t0 + t1) / 2
         return min(self.samples, key=lambda s: abs(s.t - mid)).rss
 
-    def max_process_hwm(self) -> int:
-        return max((b for _, b in self.hwm.values()), default=0)
+    def max_process_hwm(self) -> int | None:
+        """The largest VmHWM of one process of the tree; None where the kernel gives none
+        (every platform but Linux)."""
+        return max((b for _, b in self.hwm.values()), default=None)
