@@ -188,3 +188,19 @@ def test_bi_exposure_lists_the_marts_the_bi_guide_and_semantic_layer_name():
     assert semantic_refs <= bi
     assert all(name in guide or name in semantic_refs for name in bi)
     assert _manifest()["exposures"]["exposure.pulse.bi_dashboards"]["type"] == "dashboard"
+
+
+def test_every_singular_test_is_an_asset_check_in_dagster():
+    """A singular test that reads several models names the one it guards (meta dagster.ref):
+    otherwise dagster-dbt logs it as an observation, with a warning on every run's terminal."""
+    from orchestration.definitions import defs
+
+    manifest = _manifest()
+    singular = {
+        node["name"]
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and not node.get("attached_node")
+    }
+    assert singular, "the project has singular tests (tests/dbt/)"
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert sorted(singular - checks) == []

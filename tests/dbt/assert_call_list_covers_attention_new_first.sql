@@ -3,6 +3,8 @@
 -- is open: the hold condition is looser than the opening one); every listed customer has an
 -- open episode; and the rows new today (an episode opened on the as-of date) rank before
 -- every other row. Returns the offending customers.
+-- In Dagster, the check of the model it guards (a test reading several models names its own).
+{{ config(meta={"dagster": {"ref": {"name": "rpt_customers_needing_attention"}}}) }}
 with
 
 listed as (

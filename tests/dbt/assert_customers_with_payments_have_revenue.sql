@@ -3,6 +3,8 @@
 -- by then), has exactly the sum of those payments, each converted at its invoice's issued_at
 -- rate, as historical_revenue in int_customer_revenue and (when the customer is there) in
 -- dim_customer_clv. Recomputed here from staging. Returns one row per customer that differs.
+-- In Dagster, the check of the model it guards (a test reading several models names its own).
+{{ config(meta={"dagster": {"ref": {"name": "dim_customer_clv"}}}) }}
 with
 
 payments as (

@@ -2,6 +2,8 @@
 -- as-of date, recomputed here from staging, has exactly one row in dim_customer_health and one
 -- in fct_customer_health_daily for that day; neither holds a customer who is not active.
 -- Returns the mismatches.
+-- In Dagster, the check of the model it guards (a test reading several models names its own).
+{{ config(meta={"dagster": {"ref": {"name": "fct_customer_health_daily"}}}) }}
 with
 
 active as (

@@ -1,6 +1,8 @@
 -- Nothing lost at the mart level (finance): every non-void invoice that is open on the as-of
 -- date, recomputed here from staging and payments as of that date, has exactly one row in
 -- rpt_invoice_aging, and the aging report holds no other invoice. Returns the mismatches.
+-- In Dagster, the check of the model it guards (a test reading several models names its own).
+{{ config(meta={"dagster": {"ref": {"name": "rpt_invoice_aging"}}}) }}
 with
 
 invoices as (

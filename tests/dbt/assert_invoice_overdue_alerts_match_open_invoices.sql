@@ -2,6 +2,8 @@
 -- customer has an open invoice_overdue episode exactly when int_invoice_payment_status holds
 -- an open invoice of the customer more than var health_alert_overdue_days days past due.
 -- Returns the customers where the two disagree.
+-- In Dagster, the check of the model it guards (a test reading several models names its own).
+{{ config(meta={"dagster": {"ref": {"name": "fct_health_alert_episodes"}}}) }}
 with
 
 overdue as (
