@@ -281,3 +281,13 @@ def test_loader_enforces_every_rule_dropped_from_the_raw_suites(tmp_path, wareho
         assert [n for n, _ in quarantined] == list(range(2, len(expected[source.name]) + 2))
         for (_, reasons), reason in zip(quarantined, expected[source.name], strict=True):
             assert reason in reasons.split(","), (source.name, reason, reasons)
+
+
+def test_data_docs_go_to_the_reports_folder_unless_set(tmp_path, monkeypatch):
+    from orchestration.quality.gx_runner import data_docs_dir
+
+    monkeypatch.delenv("PULSE_DATA_DOCS_DIR", raising=False)
+    monkeypatch.setenv("PULSE_REPORTS_DIR", str(tmp_path / "reports"))
+    assert data_docs_dir() == tmp_path / "reports" / "data_docs"
+    monkeypatch.setenv("PULSE_DATA_DOCS_DIR", str(tmp_path / "docs"))
+    assert data_docs_dir() == tmp_path / "docs"

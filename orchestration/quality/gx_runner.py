@@ -12,7 +12,7 @@ downstream) or `warn` (reported, not blocking). Kwargs may refer to run-time par
 {"$PARAMETER": "name"} (e.g. the previous run's row count).
 
 Every validation of a process goes into one GX context whose Data Docs site is written to
-the data-docs folder (PULSE_DATA_DOCS_DIR, default reports/data_docs): open index.html.
+the data-docs folder (PULSE_DATA_DOCS_DIR, default <PULSE_REPORTS_DIR>/data_docs): open index.html.
 Rendering the site is most of a validation's cost; PULSE_DATA_DOCS=off skips it (the check
 results and their metadata are unchanged), e.g. for test runs that do not look at the docs.
 One site builder serves every validation of a process: GX's own UpdateDataDocsAction makes a
@@ -31,15 +31,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.config import PROJECT_ROOT
+from orchestration.config import PROJECT_ROOT, settings
 from orchestration.quality.results import RuleResult, ValidationSummary, rule_label
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
 def data_docs_dir() -> Path:
-    p = Path(os.environ.get("PULSE_DATA_DOCS_DIR") or "reports/data_docs")
-    return p if p.is_absolute() else PROJECT_ROOT / p
+    """PULSE_DATA_DOCS_DIR, else data_docs/ in the reports folder (PULSE_REPORTS_DIR), beside
+    the other files people open."""
+    if os.environ.get("PULSE_DATA_DOCS_DIR"):
+        p = Path(os.environ["PULSE_DATA_DOCS_DIR"])
+        return p if p.is_absolute() else PROJECT_ROOT / p
+    return settings().reports_dir / "data_docs"
 
 
 def data_docs_enabled() -> bool:
