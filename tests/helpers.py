@@ -45,6 +45,17 @@ def _seed_parse_state(target: Path) -> None:
         seed(target, Path(os.environ[PARSE_STATE_ENV]) / PARTIAL_PARSE)
 
 
+def copy_parse_state(source: Path, warehouse: Path) -> None:
+    """Start the next dbt command on `warehouse` from the parse state the last command on
+    `source` (another warehouse) saved, in place of the one `warehouse`'s folder holds. It
+    spares the re-parse only when the two commands parse alike: the same --vars and the same
+    as-of date (e.g. a copy of the demo warehouse after its build, or the second of two
+    commands with the same --vars); otherwise dbt re-parses what changed, as it would anyway."""
+    target = warehouse.parent / "dbt_target"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source.parent / "dbt_target" / PARTIAL_PARSE, target / PARTIAL_PARSE)
+
+
 def _without_unit_tests(args: list[str]) -> list[str]:
     """dbt's unit tests do not read the warehouse's data: the shared demo build runs every one
     of them once (tests/test_production_build.py checks it), the other builds skip them."""

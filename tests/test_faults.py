@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from orchestration.config import PROJECT_ROOT
 from orchestration.resources import dbt_command
 from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
 from tests.conftest import FIXTURES, write_usage_events
-from tests.helpers import ingest, query, run_dbt
+from tests.helpers import _seed_parse_state, ingest, query, run_dbt
 
 SMALL_AS_OF = "2025-06-30"  # the hand-made landing folder's as-of date
 
@@ -71,14 +72,17 @@ def landing(demo_build) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(landing, tmp_path_factory) -> dict:
-    warehouse = tmp_path_factory.mktemp("reference") / "pulse.duckdb"
-    ingest(landing, warehouse)
-    return _snapshot(warehouse)
+def reference(demo_build) -> dict:
+    """What one uninterrupted load of the landing folder leaves: the demo warehouse's raw and
+    pulse_meta tables (its dbt build reads them, never writes them)."""
+    return _snapshot(demo_build["warehouse"])
 
 
-def _kill_after(cmd: list[str], marker: str, count: int, env=None, cwd=PROJECT_ROOT) -> int:
-    """Start cmd, SIGKILL it once `marker` has appeared `count` times on its stdout."""
+def _kill_after(
+    cmd: list[str], marker: str, count: int, env=None, cwd=PROJECT_ROOT
+) -> tuple[int, str]:
+    """Start cmd, SIGKILL it once `marker` has appeared `count` times on its stdout. Returns
+    how often it appeared and all the output cmd wrote before it died."""
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -87,20 +91,22 @@ def _kill_after(cmd: list[str], marker: str, count: int, env=None, cwd=PROJECT_R
         cwd=cwd,
         env={**os.environ, **(env or {})},
     )
-    seen = 0
+    seen, output = 0, []
     for line in proc.stdout:
+        output.append(line)
         if marker in line:
             seen += 1
             if seen >= count:
                 proc.send_signal(signal.SIGKILL)
                 break
+    output.append(proc.stdout.read())  # what it wrote between the marker and the kill
     proc.wait(timeout=120)
-    return seen
+    return seen, "".join(output)
 
 
 def test_killed_load_recovers_with_no_duplicate_and_no_lost_row(landing, reference, tmp_path):
     warehouse = tmp_path / "pulse.duckdb"
-    seen = _kill_after(
+    seen, _ = _kill_after(
         [sys.executable, "-c", INGEST, str(landing), str(warehouse)], "loaded ", count=40
     )
     assert seen == 40, "the load finished before it could be killed"
@@ -117,9 +123,11 @@ def test_killed_dbt_build_recovers_on_the_next_run(tmp_path):
     write_usage_events(landing)
     warehouse = tmp_path / "pulse.duckdb"
     ingest(landing, warehouse)
-    # as run_dbt runs dbt (its target folder, the warehouse's folder, the as-of date in the
-    # environment): the next run finds the parse state this one saved before it was killed
+    # as run_dbt runs dbt (its target folder seeded with the session's parse state, the
+    # warehouse's folder, the as-of date in the environment): the next run finds the parse
+    # state this one left before it was killed
     env = {"PULSE_WAREHOUSE": warehouse.name, "PULSE_AS_OF_DATE": SMALL_AS_OF}
+    _seed_parse_state(tmp_path / "dbt_target")
     cmd = dbt_command(
         "build",
         "--exclude-resource-type",
@@ -127,9 +135,16 @@ def test_killed_dbt_build_recovers_on_the_next_run(tmp_path):
         target_path=tmp_path / "dbt_target",
         log_path=tmp_path / "dbt_logs",
     )
-    seen = _kill_after(cmd, " OK created", count=5, env=env, cwd=tmp_path)
+    seen, output = _kill_after(cmd, " OK created", count=5, env=env, cwd=tmp_path)
     assert seen == 5
-    run_dbt(["build"], warehouse, SMALL_AS_OF)  # raises unless every model and test passes
+    # the next run rebuilds what the kill may have left half-written: every node the killed
+    # build started (any still in flight included), with their own tests (cautious: not the
+    # tests that also read a model nobody built yet), and the customers read below
+    started = re.findall(r" START (?:sql \w+ model|seed file) \w+\.(\w+) ", output)
+    assert len(started) >= seen
+    recovery = ["build", "--select", *started, "+stg_crm__customers"]
+    # raises unless every selected model and test passes
+    run_dbt([*recovery, "--indirect-selection", "cautious"], warehouse, SMALL_AS_OF)
     assert query(warehouse, "select count(*) from stg_crm__customers")[0][0] > 0
 
 

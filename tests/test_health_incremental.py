@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.helpers import query, run_dbt
+from tests.helpers import copy_parse_state, query, run_dbt
 
 FCT = "fct_customer_health_daily"
 
@@ -92,6 +92,7 @@ def test_weight_change_rescores_from_the_stored_components(demo_build, tmp_path)
     re-scored history, which it could not if that day's signals were recomputed."""
     source = demo_build["warehouse"]
     wh = copy_warehouse(source, tmp_path / "reweighted")
+    copy_parse_state(source, wh)  # the demo build's: parsed as of the same day
     day = "2026-01-15"
     customer = query(
         wh,
@@ -159,6 +160,9 @@ def test_window_change_restates_every_layer_like_a_backfill(demo_build, tmp_path
     restated = copy_warehouse(source, tmp_path / "restated")
     run_dbt(["run", "--select", f"+{FCT}"], restated, as_of, extra_vars=shorter)
     backfill = copy_warehouse(source, tmp_path / "backfill")
+    # the same vars: the backfill starts from the restated run's parse state, no second
+    # parse of the whole project
+    copy_parse_state(restated, backfill)
     run_dbt(["run", "--select", f"+{FCT}", "--full-refresh"], backfill, as_of, extra_vars=shorter)
 
     assert differing_rows(restated, backfill, "true") == 0

@@ -77,8 +77,8 @@ def _set_event_type(warehouse: Path, event_id: str, value: str | None) -> None:
     con.close()
 
 
-def _compiled_test(warehouse: Path, *flags: str) -> str:
-    run_dbt(["compile", "-s", EVENT_TYPE_TEST, *flags], warehouse, AS_OF)
+def _compiled_test(warehouse: Path) -> str:
+    """The SQL of the event-type test the last dbt command ran."""
     target = warehouse.parent / "dbt_target" / "compiled"
     (path,) = target.rglob(f"{EVENT_TYPE_TEST}.sql")
     return path.read_text()
@@ -90,9 +90,12 @@ def test_row_tests_check_only_the_days_the_run_wrote(
     monkeypatch.delenv("PULSE_TEST_ALL_DAYS", raising=False)
     ingest(landing, warehouse, run_id="first")
     # the customers (what the events' relationship test reads) with the identity models and
-    # seeds they resolve keys through
-    build = ["build", "-s", "stg_product__usage_events", "+stg_crm__customers"]
-    run_dbt([*build, "--exclude-resource-type", "test", "unit_test"], warehouse, AS_OF)
+    # seeds they resolve keys through, and of the tests only the event-type one (indirect
+    # selection empty). A first build, under --full-refresh (the same on an empty warehouse):
+    # the test checks every day, as it does whenever a run rebuilds everything
+    build = ["build", "-s", "stg_product__usage_events", "+stg_crm__customers", EVENT_TYPE_TEST]
+    run_dbt([*build, "--indirect-selection", "empty", "--full-refresh"], warehouse, AS_OF)
+    assert "1 = 1" in _compiled_test(warehouse)
     # a violation on an old day (2025-01-10), written by an earlier run
     _set_event_type(warehouse, "E001", None)
 
@@ -101,6 +104,8 @@ def test_row_tests_check_only_the_days_the_run_wrote(
     # the incremental run and its tests: they look at 2025-02-22 .. 2025-02-28 only
     run_dbt(["build", *OWN], warehouse, AS_OF)
     assert query(warehouse, STAGED)[-1][0] == "E008"
+    windowed = _compiled_test(warehouse)
+    assert "cast('2025-02-28' as date)" in windowed and "1 = 1" not in windowed
 
     # a violation on a day in the window fails the same test
     _set_event_type(warehouse, "E008", None)
@@ -113,8 +118,3 @@ def test_row_tests_check_only_the_days_the_run_wrote(
     with pytest.raises(AssertionError, match=EVENT_TYPE_TEST):
         run_dbt(["test", *OWN], warehouse, AS_OF)
     monkeypatch.delenv("PULSE_TEST_ALL_DAYS")
-
-    # and under --full-refresh, which rebuilds every day
-    windowed = _compiled_test(warehouse)
-    assert "cast('2025-02-28' as date)" in windowed and "1 = 1" not in windowed
-    assert "1 = 1" in _compiled_test(warehouse, "--full-refresh")
