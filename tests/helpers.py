@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def parse_state(folder: Path) -> None:
     subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=folder)
 
 
-def _seed_parse_state(target: Path) -> None:
+def seed_session_parse_state(target: Path) -> None:
+    """Start the dbt command whose target folder is `target` from the session's parse state."""
     if os.environ.get(PARSE_STATE_ENV):
         seed(target, Path(os.environ[PARSE_STATE_ENV]) / PARTIAL_PARSE)
 
@@ -85,7 +87,7 @@ def run_dbt(
         "PULSE_AS_OF_DATE": as_of_date,
     }
     target = work / "dbt_target"
-    _seed_parse_state(target)
+    seed_session_parse_state(target)
     cmd = dbt_command(
         *(args if unit_tests else _without_unit_tests(args)),
         target_path=target,

@@ -18,7 +18,7 @@ from orchestration.config import PROJECT_ROOT
 from orchestration.resources import dbt_command
 from orchestration.warehouse import WarehouseBusy, connect_writer, writer_lock
 from tests.conftest import FIXTURES, write_usage_events
-from tests.helpers import _seed_parse_state, ingest, query, run_dbt
+from tests.helpers import ingest, query, run_dbt, seed_session_parse_state
 
 SMALL_AS_OF = "2025-06-30"  # the hand-made landing folder's as-of date
 
@@ -127,7 +127,7 @@ def test_killed_dbt_build_recovers_on_the_next_run(tmp_path):
     # warehouse's folder, the as-of date in the environment): the next run finds the parse
     # state this one left before it was killed
     env = {"PULSE_WAREHOUSE": warehouse.name, "PULSE_AS_OF_DATE": SMALL_AS_OF}
-    _seed_parse_state(tmp_path / "dbt_target")
+    seed_session_parse_state(tmp_path / "dbt_target")
     cmd = dbt_command(
         "build",
         "--exclude-resource-type",
