@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import PROJECT_ROOT
 from orchestration.ingest.loader import load_all
 from orchestration.parse_state import PARTIAL_PARSE, seed
 from orchestration.resources import dbt_command
@@ -60,12 +61,15 @@ def run_dbt(
     extra_vars: dict | None = None,
     extra_env: dict | None = None,
     unit_tests: bool = False,
+    project_dir: Path = PROJECT_ROOT,
 ) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse`, with its own target/log folders beside it, so tests never
     touch the repository's target/ (nor each other's). extra_env: more environment variables
     for this one command (e.g. PULSE_TEST_ALL_DAYS). The as-of date goes through the
     environment, as the Dagster asset passes it (a changed --vars re-parses the whole
-    project). unit_tests: also run dbt's unit tests of what `args` selects."""
+    project). unit_tests: also run dbt's unit tests of what `args` selects. project_dir: a
+    copy of the project (e.g. with a test's own seed); the session's parse state applies to it
+    too, only the files that differ are parsed again."""
     work = warehouse.parent
     env = {
         **os.environ,
@@ -80,6 +84,7 @@ def run_dbt(
         target_path=target,
         log_path=work / "dbt_logs",
         extra_vars=extra_vars,
+        project_dir=project_dir,
     )
     work.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
