@@ -39,17 +39,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.resources import dbt_command
-from tests.helpers import ingest, query
+from tests.helpers import ingest, query, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity_exports"
 AS_OF = "2026-01-31"
@@ -83,19 +80,6 @@ def _copy_project(target: Path) -> Path:
     return target
 
 
-def _dbt(project: Path, warehouse: Path, *args: str) -> None:
-    env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse), "PULSE_AS_OF_DATE": AS_OF}
-    cmd = dbt_command(
-        *args,
-        target_path=warehouse.parent / f"dbt_target_{project.name}",
-        log_path=warehouse.parent / "dbt_logs",
-        as_of_date=AS_OF,
-        project_dir=project,
-    )
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
-
-
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory) -> Path:
     """The vendor exports ingested (raw only)."""
@@ -113,11 +97,14 @@ def loaded(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(loaded, tmp_path_factory) -> Path:
-    """The whole project built (every model and data test) on the vendor-only landing."""
-    warehouse = tmp_path_factory.mktemp("identity_built") / "warehouse.duckdb"
+    """The whole project built (every model and data test) on the vendor-only landing: every
+    mart is searched for addresses below. dbt's unit tests read no warehouse data and run in
+    the shared demo build (run_dbt leaves them out); run_dbt's parse state applies to the
+    project copy, so only the test's identity map and the as-of date's files are parsed."""
+    warehouse = tmp_path_factory.mktemp("identity_built") / "pulse.duckdb"
     shutil.copy(loaded, warehouse)
     project = _copy_project(warehouse.parent / "project")
-    _dbt(project, warehouse, "build")
+    run_dbt(["build"], warehouse, AS_OF, project_dir=project)
     return warehouse
 
 
@@ -326,17 +313,10 @@ def test_nps_by_segment(built):
 def test_without_the_map_the_gmail_requester_is_unmatched(built, tmp_path):
     # The shipped, empty identity map: the gmail.com requester of "Blabaer" matches neither
     # by domain (free mail) nor by name, and cus_IdF… falls back to its domain (Fjordlys).
-    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse = tmp_path / "pulse.duckdb"
     shutil.copy(built, warehouse)
-    _dbt(
-        PROJECT_ROOT,
-        warehouse,
-        "build",
-        "--select",
-        "identity_map",
-        "base_identity__resolution",
-        "rpt_unmatched_identities",
-    )
+    select = ["--select", "identity_map", "base_identity__resolution", "rpt_unmatched_identities"]
+    run_dbt(["build", *select], warehouse, AS_OF)
     rows = query(
         warehouse,
         "select source_system, external_id, customer_id, match_rule, unmatched_reason"
