@@ -71,8 +71,9 @@ def private_bytes(pid: int) -> int | None:
     Private_Dirty on Linux); None when unreadable (gone, AccessDenied) and on macOS."""
     if sys.platform == "darwin":
         # psutil (7.2) reads USS there through task_for_pid(), which needs root for another
-        # process and can block forever (psutil issue 2885): a blocked sampler thread would
-        # hang the harness in stop(), so an unexec'd fork counts 0 on macOS
+        # process and can block forever (https://github.com/giampaolo/psutil/issues/2885):
+        # a blocked sampler thread would hang the harness in stop(), so an unexec'd fork
+        # counts 0 on macOS
         return None
     try:
         return psutil.Process(pid).memory_full_info().uss
