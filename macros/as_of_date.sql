@@ -10,10 +10,15 @@
 
     This is the only place in the project allowed to use current_date: every model that needs
     "today" calls this macro, so a run can be replayed for any day.
+
+    The environment variable is read only when dbt executes (compiles for a run), never while
+    it parses: dbt re-parses every file whose parse read an environment variable when that
+    variable changes, and the date changes every day. Parsing needs no date (no config of a
+    model depends on it), so a parse renders current_date.
 -#}
 {% macro pulse_as_of_date() -%}
     {%- set value = var('as_of_date', none) -%}
-    {%- if value is none or (value | string | trim) == '' -%}
+    {%- if (value is none or (value | string | trim) == '') and execute -%}
         {%- set value = env_var('PULSE_AS_OF_DATE', '') -%}
     {%- endif -%}
     {%- set value = (value | string | trim) if value is not none else '' -%}

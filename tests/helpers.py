@@ -30,7 +30,8 @@ PARSE_STATE_ENV = "PULSE_TEST_PARSE_STATE"
 WAREHOUSE_NAME = "pulse.duckdb"
 
 
-# the as-of date most tests use (the hand-made landing's): their commands re-parse nothing
+# the as-of date of the session's parse: any date will do (pulse_as_of_date() reads the date
+# only when dbt executes, so a command on another date re-parses nothing)
 PARSE_STATE_AS_OF = "2025-06-30"
 
 
@@ -42,36 +43,18 @@ def parse_state(folder: Path) -> None:
     subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=folder)
 
 
-def seed_session_parse_state(target: Path, as_of_date: str = PARSE_STATE_AS_OF) -> None:
-    """Start the dbt command whose target folder is `target` from the parse state a command of
-    this as-of date left (see _keep_parse_state), else the session's."""
-    folder = os.environ.get(PARSE_STATE_ENV)
-    if folder:
-        dated = Path(folder) / f"{as_of_date}.{PARTIAL_PARSE}"
-        seed(target, dated if dated.exists() else Path(folder) / PARTIAL_PARSE)
-
-
-def _keep_parse_state(target: Path, as_of_date: str) -> None:
-    """Keep the parse state of a command run on another as-of date than the session's: the
-    ~40 files that read the date were parsed again (~10 s), and the next command of that date
-    starts from this state instead. Written under a temporary name and renamed: pytest-xdist's
-    workers share the folder, and a reader never sees half a file."""
-    folder = os.environ.get(PARSE_STATE_ENV)
-    if not folder or as_of_date == PARSE_STATE_AS_OF or not (target / PARTIAL_PARSE).exists():
-        return
-    kept = Path(folder) / f"{as_of_date}.{PARTIAL_PARSE}"
-    if not kept.exists():
-        partial = kept.with_name(f".{kept.name}.{os.getpid()}")
-        shutil.copyfile(target / PARTIAL_PARSE, partial)
-        os.replace(partial, kept)
+def seed_session_parse_state(target: Path) -> None:
+    """Start the dbt command whose target folder is `target` from the session's parse state."""
+    if os.environ.get(PARSE_STATE_ENV):
+        seed(target, Path(os.environ[PARSE_STATE_ENV]) / PARTIAL_PARSE)
 
 
 def copy_parse_state(source: Path, warehouse: Path) -> None:
     """Start the next dbt command on `warehouse` from the parse state the last command on
     `source` (another warehouse) saved, in place of the one `warehouse`'s folder holds. It
-    spares the re-parse only when the two commands parse alike: the same --vars and the same
-    as-of date (e.g. a copy of the demo warehouse after its build, or the second of two
-    commands with the same --vars); otherwise dbt re-parses what changed, as it would anyway."""
+    spares the re-parse only when the two commands parse alike (e.g. the second of two
+    commands with the same --vars, which the session's state was not parsed with); otherwise
+    dbt re-parses what changed, as it would anyway."""
     target = warehouse.parent / "dbt_target"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source.parent / "dbt_target" / PARTIAL_PARSE, target / PARTIAL_PARSE)
@@ -109,7 +92,7 @@ def run_dbt(
         "PULSE_AS_OF_DATE": as_of_date,
     }
     target = work / "dbt_target"
-    seed_session_parse_state(target, as_of_date)
+    seed_session_parse_state(target)
     cmd = dbt_command(
         *(args if unit_tests else _without_unit_tests(args)),
         target_path=target,
@@ -121,15 +104,6 @@ def run_dbt(
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
     if proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr}")
-    # only a state parsed in the session's own settings (another project, vars or environment
-    # would make the next command parse more, not less)
-    if (
-        project_dir == PROJECT_ROOT
-        and not extra_vars
-        and not extra_env
-        and warehouse.name == WAREHOUSE_NAME
-    ):
-        _keep_parse_state(target, as_of_date)
     return proc
 
 

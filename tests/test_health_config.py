@@ -73,7 +73,7 @@ def test_editing_seeds_rescores_the_history(demo_build, tmp_path):
     warehouse = tmp_path / "wh" / "pulse.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(demo_build["warehouse"], warehouse)
-    copy_parse_state(demo_build["warehouse"], warehouse)  # parsed as of the same day
+    copy_parse_state(demo_build["warehouse"], warehouse)  # start from the demo build's parse state
     before = fct(warehouse)
 
     # 1. a new `default` scorecard: usage counts more, engagement and advocacy not at all
