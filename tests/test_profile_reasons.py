@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from orchestration.ingest.profiles import load_profile
@@ -194,6 +195,39 @@ def test_zendesk_ticket_reasons_name_the_export_columns(tmp_path):
             "invalid_value",
             'invalid_value(priority) in zendesk/tickets column "Priority"',
         ),
+    ]
+
+
+def test_segment_reasons_name_the_json_path_inside_the_column(tmp_path):
+    """JSON Lines nest the account in an object: the reason names the file column and the
+    path read inside it (profiles/segment.yml: customer_id is context.groupId)."""
+    rel = "segment/tracks/2026-01-21.jsonl"
+    landing = tmp_path / "landing"
+    grouped = {
+        "messageId": "m1",
+        "type": "track",
+        "event": "Signed In",
+        "userId": "u_1",
+        "context": {"groupId": "G1"},
+        "properties": {},
+        "timestamp": "2026-01-20T10:00:00.932Z",
+    }
+    # an anonymous visitor's track call: no group, so no customer to attribute it to
+    anonymous = {**grouped, "messageId": "m2", "context": {"locale": "nb-NO"}}
+    _write(landing / rel, "\n".join(json.dumps(m) for m in (grouped, anonymous)) + "\n")
+    warehouse = tmp_path / "wh.duckdb"
+    ingest(landing, warehouse)
+
+    # 2 rows read = 1 loaded + 1 quarantined.
+    assert _ledger(warehouse, rel) == ("loaded", 2, 1, 1, 0, "segment")
+    assert _quarantine(warehouse) == [
+        (
+            rel,
+            2,
+            "m2",
+            "missing_required",
+            'missing_required(customer_id) in segment/tracks column "context" at $.groupId',
+        )
     ]
 
 

@@ -641,7 +641,7 @@ def test_segment_tracks_as_usage_events(segment):
         (
             "ajs-next-1737370060000-b2",
             "missing_required",
-            'missing_required(customer_id) in segment/tracks column "context"',
+            'missing_required(customer_id) in segment/tracks column "context" at $.groupId',
         )
     ]
     assert _excluded(segment, "usage_events") == 2

@@ -63,6 +63,26 @@ def file_columns(expression: str) -> list[str]:
     return list(names.values())
 
 
+# json_extract / json_extract_string / ->> style reads of a file column at a JSON path
+_JSON_READ = re.compile(
+    r"json_extract(?:_string)?\(\s*\"((?:[^\"]|\"\")*)\"\s*,\s*'((?:[^']|'')*)'\s*\)",
+    re.IGNORECASE,
+)
+
+
+def json_paths(expression: str) -> dict[str, list[str]]:
+    """The JSON paths an SQL expression reads inside each file column (lower-cased name ->
+    paths in order of first mention): a JSON Lines export nests the value a contract column
+    needs in an object, and a reason names where in it."""
+    paths: dict[str, list[str]] = {}
+    for m in _JSON_READ.finditer(expression):
+        column = m.group(1).replace('""', '"').strip().lower()
+        path = m.group(2).replace("''", "'")
+        if path not in paths.setdefault(column, []):
+            paths[column].append(path)
+    return paths
+
+
 def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
@@ -127,17 +147,25 @@ class Dataset:
         """Where contract columns' values come from in the vendor's file, for a quarantine
         reason or a rejection: the dataset's landing folder and the file columns their
         expressions name, as the profile writes them, e.g. `stripe/invoices column "Amount
-        Due"`. Derived from `columns` and `constants`, so it cannot drift from the mapping.
-        Only names: never a value of the file (nor the constant's value)."""
+        Due"`, or with the JSON path read inside a column, `segment/tracks column "context" at
+        $.groupId`. Derived from `columns` and `constants`, so it cannot drift from the
+        mapping. Only names: never a value of the file (nor the constant's value)."""
         where = f"{self.profile}/{self.name}"
         found: dict[str, str] = {}
+        paths: dict[str, list[str]] = {}
         for c in contract_columns:
-            for n in file_columns(self.columns.get(c, "")):
+            expression = self.columns.get(c, "")
+            for n in file_columns(expression):
                 found.setdefault(n.lower(), n)
-        names = list(found.values())
+            for column, read in json_paths(expression).items():
+                paths.setdefault(column, []).extend(p for p in read if p not in paths[column])
+        names = [
+            quote_name(n) + (f" at {', '.join(paths[key])}" if paths.get(key) else "")
+            for key, n in found.items()
+        ]
         if names:
             noun = "column" if len(names) == 1 else "columns"
-            return f"{where} {noun} {_and_list([quote_name(n) for n in names])}"
+            return f"{where} {noun} {_and_list(names)}"
         first = contract_columns[0]
         if first in self.constants:
             return f"{where} (the profile's constant)"
