@@ -24,8 +24,10 @@
     health_latest_change_join(stream, days) -> the join clause that attaches to every row of
         `days` (customer_id, as_of_date) the row of `stream` (customer_id, change_day,
         next_change_day: running totals per customer) that holds on that day: the latest change
-        on or before it. DuckDB: an ASOF join (one sort-merge pass); other engines: the
-        equivalent range join on [change_day, next_change_day).
+        on or before it: the range join on [change_day, next_change_day), on every engine.
+        Not DuckDB's ASOF join, which says the same: measured on DuckDB 2.0 with SF1's 2.4 M
+        customer-days and 1.3 M changes, the ASOF join had not finished after 200 s, the
+        range join took 1.7 s.
 -#}
 
 {% macro health_day_range(fingerprint) -%}
@@ -136,10 +138,6 @@
 
 
 {% macro health_latest_change_join(stream, days) -%}
-    {{ return(adapter.dispatch('health_latest_change_join', 'pulse')(stream, days)) }}
-{%- endmacro %}
-
-{% macro default__health_latest_change_join(stream, days) -%}
     left join {{ stream }}
         on
             {{ days }}.customer_id = {{ stream }}.customer_id
@@ -148,11 +146,4 @@
                 {{ stream }}.next_change_day is null
                 or {{ days }}.as_of_date < {{ stream }}.next_change_day
             )
-{%- endmacro %}
-
-{% macro duckdb__health_latest_change_join(stream, days) -%}
-    asof left join {{ stream }}
-        on
-            {{ days }}.customer_id = {{ stream }}.customer_id
-            and {{ days }}.as_of_date >= {{ stream }}.change_day
 {%- endmacro %}
