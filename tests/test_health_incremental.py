@@ -92,7 +92,6 @@ def test_weight_change_rescores_from_the_stored_components(demo_build, tmp_path)
     re-scored history, which it could not if that day's signals were recomputed."""
     source = demo_build["warehouse"]
     wh = copy_warehouse(source, tmp_path / "reweighted")
-    copy_parse_state(source, wh)  # start from the demo build's parse state
     day = "2026-01-15"
     customer = query(
         wh,

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import copy_parse_state, query, run_dbt
+from tests.helpers import query, run_dbt
 
 # The windowed test a row with a score but no category breaks.
 CATEGORY_TEST = "fct_customer_health_daily_category_iff_score"
@@ -46,7 +46,6 @@ def test_health_row_tests_check_only_the_days_the_run_wrote(demo_build, tmp_path
     warehouse = tmp_path / "wh" / "pulse.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(demo_build["warehouse"], warehouse)
-    copy_parse_state(demo_build["warehouse"], warehouse)  # start from the demo build's parse state
     as_of = demo_build["as_of"]  # 2026-06-30: the 7-day window is 2026-06-24 .. 2026-06-30
     no_flag = {"PULSE_TEST_ALL_DAYS": ""}
 

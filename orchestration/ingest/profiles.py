@@ -63,7 +63,7 @@ def file_columns(expression: str) -> list[str]:
     return list(names.values())
 
 
-# json_extract / json_extract_string / ->> style reads of a file column at a JSON path
+# json_extract / json_extract_string reads of a file column at a literal JSON path
 _JSON_READ = re.compile(
     r"json_extract(?:_string)?\(\s*\"((?:[^\"]|\"\")*)\"\s*,\s*'((?:[^']|'')*)'\s*\)",
     re.IGNORECASE,
@@ -158,7 +158,8 @@ class Dataset:
             for n in file_columns(expression):
                 found.setdefault(n.lower(), n)
             for column, read in json_paths(expression).items():
-                paths.setdefault(column, []).extend(p for p in read if p not in paths[column])
+                known = paths.setdefault(column, [])
+                known += [p for p in read if p not in known]
         names = [
             quote_name(n) + (f" at {', '.join(paths[key])}" if paths.get(key) else "")
             for key, n in found.items()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.config import PROJECT_ROOT, settings
+from orchestration.config import PROJECT_ROOT, resolve_path, settings
 from orchestration.quality.results import RuleResult, ValidationSummary, rule_label
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -41,8 +41,7 @@ def data_docs_dir() -> Path:
     """PULSE_DATA_DOCS_DIR, else data_docs/ in the reports folder (PULSE_REPORTS_DIR), beside
     the other files people open."""
     if os.environ.get("PULSE_DATA_DOCS_DIR"):
-        p = Path(os.environ["PULSE_DATA_DOCS_DIR"])
-        return p if p.is_absolute() else PROJECT_ROOT / p
+        return resolve_path(os.environ["PULSE_DATA_DOCS_DIR"])
     return settings().reports_dir / "data_docs"
 
 
