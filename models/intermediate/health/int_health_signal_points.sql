@@ -5,12 +5,13 @@
 --   bands (var health_normalisation, the default): the points of the seed
 --     health_score_bands band holding the value (an absolute score: docs/decisions.md);
 --   percentile: the average-rank percentile of the
---     signal among the customers with a value that day (macro health_avg_rank_pct; values
---     rounded to 6 decimals so that values equal up to floating-point noise tie; a
---     lower-is-better signal is negated first, so fewer tickets = more points), computed
---     once per distinct value and day, then joined back signal by signal on DuckDB (no row
---     per customer, day and signal: that long form and its pivot back dominated the health
---     history's build), through the long form on other engines (see `final`).
+--     signal among the customers with a value that day (macro health_avg_rank_pct; a
+--     lower-is-better signal is negated first, so fewer tickets = more points).
+-- Values are rounded to 6 decimals, so values equal up to floating-point noise tie (and fall
+-- in the same band). Points are computed once per distinct value (and day, for percentiles),
+-- then joined back signal by signal on DuckDB: no row per customer, day and signal (that
+-- long form and its pivot back dominated the health history's build); through the long form
+-- on other engines (see `final`).
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
@@ -53,19 +54,21 @@ signals as (
 {%- set any_signal = (health_signals() | map(attribute='signal') | join(' is not null or '))
     ~ ' is not null' %}
 
-{%- if normalisation == 'percentile' %}
+signal_values as (
+    -- wide: one value column per signal (rounded; for percentiles, negated when lower is
+    -- better), for the customer-days with at least one value
+    select
+        {%- for signal in health_signals() %}
+            {{ (goodness if normalisation == 'percentile' else rounded)[signal.signal] }}
+                as value_{{ loop.index }},
+        {%- endfor %}
+        customer_id,
+        as_of_date
+    from signals
+    where {{ any_signal }}
+),
 
-    signal_goodness as (
-        -- wide: one goodness column per signal (negated when lower is better)
-        select
-            {%- for signal in health_signals() %}
-                {{ goodness[signal.signal] }} as goodness_{{ loop.index }},
-            {%- endfor %}
-            customer_id,
-            as_of_date
-        from signals
-        where {{ any_signal }}
-    ),
+{%- if normalisation == 'percentile' %}
 
     value_counts as (
         -- one row per day, signal and distinct value: how many customers have it
@@ -73,11 +76,11 @@ signals as (
             select
                 as_of_date,
                 {{ loop.index }} as signal_number,
-                goodness_{{ loop.index }} as goodness,
+                value_{{ loop.index }} as signal_value,
                 count(*) as tied_rows
-            from signal_goodness
-            where goodness_{{ loop.index }} is not null
-            group by as_of_date, goodness_{{ loop.index }}
+            from signal_values
+            where value_{{ loop.index }} is not null
+            group by as_of_date, value_{{ loop.index }}
             {%- if not loop.last %}
                 union all
             {%- endif %}
@@ -88,11 +91,11 @@ signals as (
         select
             as_of_date,
             signal_number,
-            goodness,
+            signal_value,
             tied_rows,
             -- rows with a value up to this one (its ties included) / all rows of the signal
             sum(tied_rows) over (
-                partition by as_of_date, signal_number order by goodness
+                partition by as_of_date, signal_number order by signal_value
             ) as rows_up_to,
             sum(tied_rows) over (partition by as_of_date, signal_number) as rows_with_value
         from value_counts
@@ -104,7 +107,7 @@ signals as (
         select
             as_of_date,
             signal_number,
-            goodness,
+            signal_value,
             case
                 when rows_with_value = 1 then cast(50 as {{ pulse_type_double() }})
                 else 100 * (
@@ -116,44 +119,91 @@ signals as (
         from value_ranks
     ),
 
-{#- Attaching each value's points back to its rows: DuckDB joins the value table once per
-        signal (no row per customer, day and signal: that long form and its pivot back
-        dominated the build). Spark plans those 18 joins to a windowed union, each inlined,
-        for longer than the whole build takes and ran out of heap, so there the rows go long,
-        join once and pivot back: the same points. -#}
-    {%- if target.type == 'duckdb' %}
+{%- else %}
 
-        final as (
-            select
-                {%- for signal in health_signals() %}
-                    points_{{ loop.index }}.points as {{ signal.signal }}_points,
-                {%- endfor %}
-                signal_goodness.customer_id,
-                signal_goodness.as_of_date
-            from
-                signal_goodness
+    distinct_values as (
+        -- one row per signal and distinct value, over all days: far fewer than the
+        -- customer-days, so the band lookup (a range join) runs on this, not on every row
+        {%- for signal in health_signals() %}
+            select distinct
+                {{ loop.index }} as signal_number,
+                value_{{ loop.index }} as signal_value
+            from signal_values
+            where value_{{ loop.index }} is not null
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ),
+
+    value_points as (
+        -- the band holding the value (the bands tile the line, a tested rule of the seed:
+        -- exactly one band per value)
+        select
+            distinct_values.signal_number,
+            distinct_values.signal_value,
+            bands.points
+        from distinct_values
+        inner join {{ ref('health_score_bands') }} as bands
+            on
+                bands.signal = case distinct_values.signal_number
+                    {%- for signal in health_signals() %}
+                        when {{ loop.index }} then '{{ signal.signal }}'
+                    {%- endfor %}
+                end
+                and (
+                    bands.lower_bound is null
+                    or distinct_values.signal_value >= bands.lower_bound
+                )
+                and (
+                    bands.upper_bound is null
+                    or distinct_values.signal_value < bands.upper_bound
+                )
+    ),
+
+{%- endif %}
+
+{#- Attaching each value's points back to its rows, by the signal's value (and, for
+    percentiles, the day): DuckDB joins the value table once per signal (no row per customer,
+    day and signal: that long form and its pivot back dominated the health history's build).
+    Spark plans those 18 joins to a windowed union, each inlined, for longer than the whole
+    build takes and ran out of heap, so there the rows go long, join once and pivot back:
+    the same points. -#}
+{%- set same_day = normalisation == 'percentile' %}
+{%- if target.type == 'duckdb' %}
+
+    final as (
+        select
             {%- for signal in health_signals() %}
-                left join value_points as points_{{ loop.index }}
-                    on
-                        signal_goodness.as_of_date = points_{{ loop.index }}.as_of_date
-                        and points_{{ loop.index }}.signal_number = {{ loop.index }}
-                        and signal_goodness.goodness_{{ loop.index }}
-                        = points_{{ loop.index }}.goodness
+                points_{{ loop.index }}.points as {{ signal.signal }}_points,
             {%- endfor %}
-        )
+            signal_values.customer_id,
+            signal_values.as_of_date
+        from
+            signal_values
+        {%- for signal in health_signals() %}
+            left join value_points as points_{{ loop.index }}
+                on
+                    points_{{ loop.index }}.signal_number = {{ loop.index }}
+                    {%- if same_day %}
+                        and signal_values.as_of_date = points_{{ loop.index }}.as_of_date
+                    {%- endif %}
+                    and signal_values.value_{{ loop.index }} = points_{{ loop.index }}.signal_value
+        {%- endfor %}
+    )
 
-    {%- else %}
+{%- else %}
 
     signal_rows as (
-        -- long: one row per customer, day and signal (a null goodness keeps the row: a
+        -- long: one row per customer, day and signal (a null value keeps the row: a
         -- customer-day with at least one value keeps a row, as on DuckDB)
         {%- for signal in health_signals() %}
             select
                 customer_id,
                 as_of_date,
                 {{ loop.index }} as signal_number,
-                goodness_{{ loop.index }} as goodness
-            from signal_goodness
+                value_{{ loop.index }} as signal_value
+            from signal_values
             {%- if not loop.last %}
                 union all
             {%- endif %}
@@ -175,61 +225,12 @@ signals as (
         from signal_rows
         left join value_points
             on
-                signal_rows.as_of_date = value_points.as_of_date
-                and signal_rows.signal_number = value_points.signal_number
-                and signal_rows.goodness = value_points.goodness
+                signal_rows.signal_number = value_points.signal_number
+                and signal_rows.signal_value = value_points.signal_value
+                {%- if same_day %}
+                    and signal_rows.as_of_date = value_points.as_of_date
+                {%- endif %}
         group by signal_rows.customer_id, signal_rows.as_of_date
-    )
-
-    {%- endif %}
-
-{%- else %}
-
-    signal_values as (
-        -- long: one row per customer, day and signal with a value
-        {%- for signal in health_signals() %}
-            select
-                customer_id,
-                as_of_date,
-                {{ loop.index }} as signal_number,
-                {{ rounded[signal.signal] }} as raw_value
-            from signals
-            where {{ signal.signal }} is not null
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-    ),
-
-    signal_points as (
-        select
-            signal_values.customer_id,
-            signal_values.as_of_date,
-            signal_values.signal_number,
-            bands.points
-        from signal_values
-        inner join {{ ref('health_score_bands') }} as bands
-            on
-                bands.signal = case signal_values.signal_number
-                    {%- for signal in health_signals() %}
-                        when {{ loop.index }} then '{{ signal.signal }}'
-                    {%- endfor %}
-                end
-                and (bands.lower_bound is null or signal_values.raw_value >= bands.lower_bound)
-                and (bands.upper_bound is null or signal_values.raw_value < bands.upper_bound)
-    ),
-
-    final as (
-        -- back to one column per signal (max of a single value: exact, whatever the order)
-        select
-            {%- for signal in health_signals() %}
-                max(case when signal_number = {{ loop.index }} then points end)
-                    as {{ signal.signal }}_points,
-            {%- endfor %}
-            customer_id,
-            as_of_date
-        from signal_points
-        group by customer_id, as_of_date
     )
 
 {%- endif %}
