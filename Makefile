@@ -23,7 +23,7 @@ SPARK_EXTRA := $(if $(filter spark,$(PULSE_TARGET)),1)
 test-spark: SPARK_EXTRA := $(if $(JAVA),1,$(SPARK_EXTRA))
 compare-targets install-spark bench-targets: SPARK_EXTRA := 1
 
-.PHONY: install install-spark parse sources demo run ui docs status test test-spark lint bench bench-targets compare-targets clean
+.PHONY: install install-spark parse sources demo run ui docs status test test-spark test-bench lint bench bench-targets compare-targets clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -89,12 +89,17 @@ lint: install
 
 ## test: lint and the test suite, all but the Spark target (every developer's loop)
 test: parse lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not spark"
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not spark and not bench"
 
 ## test-spark: the Spark target's tests: every mart built on Spark equals DuckDB's (CI runs
 ## it after `make test`; a local Spark session costs minutes of the two cores)
 test-spark: parse
 	$(BIN)/python -m pytest -m spark
+
+## test-bench: the benchmark harness end to end at a tiny scale (a whole pipeline run of its
+## own; CI runs it after `make test`)
+test-bench: parse
+	$(BIN)/python -m pytest -m bench
 
 ## compare-targets: demo data built on DuckDB and on local Spark, every mart compared row for row
 compare-targets: parse

@@ -14,6 +14,7 @@ from orchestration.ingest.loader import load_all
 from orchestration.parse_state import PARTIAL_PARSE, seed
 from orchestration.resources import dbt_command
 from orchestration.warehouse import connect_writer
+from tests import dbt_runner
 
 
 def ingest(landing: Path, warehouse: Path, run_id: str = "test") -> list:
@@ -76,6 +77,8 @@ def run_dbt(
     extra_env: dict | None = None,
     unit_tests: bool = False,
     project_dir: Path = PROJECT_ROOT,
+    in_process: bool = True,
+    check: bool = True,
 ) -> subprocess.CompletedProcess:
     """Run dbt against `warehouse`, with its own target/log folders beside it, so tests never
     touch the repository's target/ (nor each other's). extra_env: more environment variables
@@ -83,7 +86,12 @@ def run_dbt(
     environment, as the Dagster asset passes it (a changed --vars re-parses the whole
     project). unit_tests: also run dbt's unit tests of what `args` selects. project_dir: a
     copy of the project (e.g. with a test's own seed); the session's parse state applies to it
-    too, only the files that differ are parsed again."""
+    too, only the files that differ are parsed again.
+
+    dbt runs in this process (dbt_runner.py): the command line is the one `dbt` would get,
+    without a Python start, dbt's imports and a parse per command. in_process=False: a `dbt`
+    process, for a test of what dbt itself does on start-up (e.g. its partial parsing).
+    check=False: return a failed command's outcome instead of failing the test."""
     work = warehouse.parent
     env = {
         **os.environ,
@@ -101,8 +109,11 @@ def run_dbt(
         project_dir=project_dir,
     )
     work.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
-    if proc.returncode != 0:
+    if in_process:
+        proc = dbt_runner.run(cmd[1:], env=env, cwd=work, target_path=target)
+    else:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work)
+    if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr}")
     return proc
 

@@ -3,7 +3,10 @@ has every stage, the lower bound, per-model dbt timings and memory numbers; the 
 scenario's new-day files and report section are checked on their own.
 
 This checks structure only, never durations: timings depend on the machine and its load.
-It runs the harness in its smoke mode (dbt builds models and seeds, not the data and unit
+The tests of the harness's end-to-end run are marked `bench`: `make test-bench` runs them
+(CI does, after `make test`), since the run is a whole pipeline of its own, about 100 s of the
+suite's budget; the other tests here are quick and run in `make test`. The end-to-end run
+uses the harness in its smoke mode (dbt builds models and seeds, not the data and unit
 tests, which the rest of the suite runs), without the start-up probes and the daily run's
 second pipeline, to stay quick.
 """
@@ -104,6 +107,7 @@ def _check_run(run: dict) -> None:
     assert run["warehouse"]["warehouse_bytes"] > 0
 
 
+@pytest.mark.bench
 def test_full_run_structure(bench_result):
     report, _ = bench_result
     assert report["scale_factor"] == 0.01
@@ -120,6 +124,7 @@ def test_full_run_structure(bench_result):
     assert "fct_customer_health_daily" in full["stages"]["dbt_build"]["models"]
 
 
+@pytest.mark.bench
 def test_lower_bound(bench_result):
     report, _ = bench_result
     lb = report["lower_bound"]
@@ -154,6 +159,7 @@ def test_the_daily_drop_adds_one_new_file_per_source_and_only_those_load(tmp_pat
     assert sum(r.rows_read for r in daily) == sum(w["rows"] for w in drop.values())
 
 
+@pytest.mark.bench
 def test_a_report_with_a_daily_run_shows_it_beside_the_full_run(bench_result):
     from tools.bench.harness import _ratios, _targets
     from tools.bench.report import render_markdown
@@ -171,6 +177,7 @@ def test_a_report_with_a_daily_run_shows_it_beside_the_full_run(bench_result):
     assert "| daily run / full run | 100% |" in rendered
 
 
+@pytest.mark.bench
 def test_profiles_targets_and_markdown(bench_result):
     report, markdown = bench_result
     profiled = report["profiles"]["models"]

@@ -8,9 +8,7 @@ seeds/, tests/dbt/) whose seed CSVs are edited, against a copy of the demo wareh
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +16,7 @@ import pandas as pd
 import yaml
 
 from orchestration.config import PROJECT_ROOT
-from orchestration.resources import dbt_command
-from tests.helpers import copy_parse_state, query, query_df
+from tests.helpers import copy_parse_state, query, query_df, run_dbt
 
 COMPONENTS = ["usage", "engagement", "satisfaction", "support", "payments", "advocacy", "renewal"]
 SCORES = [f"{c}_score" for c in COMPONENTS]
@@ -37,18 +34,9 @@ def copy_project(target: Path) -> Path:
 
 
 def dbt(project: Path, warehouse: Path, as_of: str, *args: str) -> None:
-    """dbt on the project copy, run as tests/helpers.py run_dbt runs it (in the warehouse's
-    folder, the as-of date in the environment), so it starts from the parse state the test
-    copies there: dbt then re-parses only the files that differ from it (the edited seeds)."""
-    env = {**os.environ, "PULSE_WAREHOUSE": warehouse.name, "PULSE_AS_OF_DATE": as_of}
-    cmd = dbt_command(
-        *args,
-        target_path=warehouse.parent / "dbt_target",
-        log_path=warehouse.parent / "dbt_logs",
-        project_dir=project,
-    )
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=warehouse.parent)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
+    """dbt on the project copy: only the files that differ from the parse state the command
+    starts from (the edited seeds) are parsed again."""
+    run_dbt(list(args), warehouse, as_of, project_dir=project)
 
 
 def rebuild(project: Path, warehouse: Path, as_of: str, seed: str, model: str) -> None:

@@ -5,14 +5,10 @@ load time. Ages are set by hand on a freshly loaded fixture warehouse."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import duckdb
 
-from orchestration.config import PROJECT_ROOT
-from orchestration.resources import dbt_command
-from tests.helpers import ingest
+from tests.helpers import ingest, run_dbt
 
 # The raw tables with a freshness threshold (dbt_project.yml; pulse_meta has none).
 RAW_TABLES = (
@@ -30,20 +26,9 @@ RAW_TABLES = (
 
 
 def _freshness(warehouse, selection: list[str]) -> tuple[int, dict[str, str]]:
-    work = warehouse.parent
-    output = work / "sources.json"
-    cmd = dbt_command(
-        "source",
-        "freshness",
-        "--select",
-        *selection,
-        "--output",
-        str(output),
-        target_path=work / "dbt_target",
-        log_path=work / "dbt_logs",
-    )
-    env = {**os.environ, "PULSE_WAREHOUSE": str(warehouse)}
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    output = warehouse.parent / "sources.json"
+    args = ["source", "freshness", "--select", *selection, "--output", str(output)]
+    proc = run_dbt(args, warehouse, "2025-06-30", check=False)
     results = json.loads(output.read_text())["results"]
     return proc.returncode, {r["unique_id"].split(".", 2)[2]: r["status"] for r in results}
 
