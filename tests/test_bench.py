@@ -125,6 +125,43 @@ def test_full_run_structure(bench_result):
 
 
 @pytest.mark.bench
+def test_weight_change_rescores_the_whole_history(bench_result):
+    report, markdown = bench_result
+    w = report["weight_change"]
+    assert w["success"] is True
+    assert w["moved"] == {
+        "scorecard": "default",
+        "from": "usage",
+        "to": "engagement",
+        "amount": 0.05,
+    }
+    # every day of every customer carries the new configuration fingerprint
+    assert w["history_rows"] > 0 and w["history_rows_rescored"] == w["history_rows"]
+    assert "fct_customer_health_daily" in w["models"]
+    assert "int_health_signals_daily" not in w["models"]  # no signal is recomputed
+    assert report["ratios"]["weight_change_vs_full"] > 0
+    assert "weight_change_within_10pct_of_full" in report["targets"]
+    assert "## Weight change:" in markdown
+
+
+def test_moving_a_weight_keeps_every_scorecard_summing_to_one():
+    from tools.bench.weight_change import moved_weights
+
+    text = (
+        "scorecard,component,weight\n"
+        "default,usage,0.25\ndefault,engagement,0.10\ndefault,renewal,0.65\n"
+        "smb,usage,0.50\nsmb,engagement,0.50\n"
+    )
+    edited, moved = moved_weights(text)
+    assert edited == (
+        "scorecard,component,weight\n"
+        "default,usage,0.20\ndefault,engagement,0.15\ndefault,renewal,0.65\n"
+        "smb,usage,0.50\nsmb,engagement,0.50\n"
+    )
+    assert moved == {"scorecard": "default", "from": "usage", "to": "engagement", "amount": 0.05}
+
+
+@pytest.mark.bench
 def test_lower_bound(bench_result):
     report, _ = bench_result
     lb = report["lower_bound"]

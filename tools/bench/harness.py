@@ -1,6 +1,6 @@
-"""The benchmark: demo data at a scale factor, the full pipeline, the daily run, the raw-read
-lower bound, start-up overheads and profiles of the slowest models, written to
-benchmarks/results/sf<SF>-<target>.json and .md.
+"""The benchmark: demo data at a scale factor, the full pipeline, the daily run, a weight
+change re-scored, the raw-read lower bound, start-up overheads and profiles of the slowest
+models, written to benchmarks/results/sf<SF>-<target>.json and .md.
 
     python -m tools.bench --sf 1            # make bench SF=1
 
@@ -72,6 +72,7 @@ class Bench:
     data_docs: str = "off"
     skip_dbt_tests: bool = False
     daily: bool = True
+    weight_change: bool = True
     startup: bool = True
     profile_top: int = 5
     python: str = sys.executable
@@ -220,7 +221,48 @@ class Bench:
             report["daily_run"]["warehouse"] = self.sizes()
             self.checkpoint(report)
 
+        if self.weight_change:
+            as_of = day + dt.timedelta(days=1) if self.daily else day
+            report["weight_change"] = self.weight_change_run(as_of)
+            self.checkpoint(report)
+
         return self.finish(report, started)
+
+    def weight_change_run(self, as_of: dt.date) -> dict:
+        """One weight moved, the history re-scored (tools/bench/weight_change.py), on the
+        warehouse as the last pipeline run left it, as of that run's day."""
+        phase = self.phase(
+            "weight_change",
+            "weight-change",
+            [
+                "--project",
+                str(self.work / "weight_change_project"),
+                "--artifacts",
+                str(self.art("weight_change")),
+            ],
+            as_of,
+        )
+        r = phase.result
+        return {
+            "as_of_date": as_of.isoformat(),
+            "wall_s": phase.wall_s,
+            "dbt_wall_s": r["dbt_wall_s"],
+            "peak_rss_mb": phase.peak_rss / MB,
+            "success": r["success"],
+            "moved": r["moved"],
+            "selection": r["selection"],
+            "history_rows": r["history_rows"],
+            "history_rows_rescored": r["history_rows_rescored"],
+            "models": {
+                uid.split(".")[-1]: node
+                for uid, node in r["nodes"].items()
+                if uid.startswith("model.")
+            },
+            "data_tests": sum(1 for uid in r["nodes"] if uid.startswith("test.")),
+            "data_tests_s": sum(
+                n["execution_time_s"] for uid, n in r["nodes"].items() if uid.startswith("test.")
+            ),
+        }
 
     def finish(self, report: dict, started: float | None = None) -> dict:
         """The phases after the pipeline runs (start-up probes, profiles) and the derived
@@ -650,6 +692,8 @@ def _ratios(report: dict) -> dict:
     }
     if "daily_run" in report:
         out["daily_vs_full"] = report["daily_run"]["wall_s"] / full["wall_s"]
+    if "weight_change" in report:
+        out["weight_change_vs_full"] = report["weight_change"]["wall_s"] / full["wall_s"]
     return out
 
 
@@ -670,6 +714,12 @@ def _targets(report: dict) -> dict:
             "target": 0.10,
             "value": ratios["daily_vs_full"],
             "met": ratios["daily_vs_full"] <= 0.10,
+        }
+    if "weight_change_vs_full" in ratios:
+        out["weight_change_within_10pct_of_full"] = {
+            "target": 0.10,
+            "value": ratios["weight_change_vs_full"],
+            "met": ratios["weight_change_vs_full"] <= 0.10,
         }
     st = report.get("startup")
     if st:
@@ -700,6 +750,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default=os.environ.get("PULSE_TARGET") or "duckdb")
     parser.add_argument("--data-docs", choices=("on", "off"), default="off")
     parser.add_argument("--no-daily", action="store_true", help="skip the daily-run scenario")
+    parser.add_argument(
+        "--no-weight-change", action="store_true", help="skip the weight-change scenario"
+    )
+    parser.add_argument(
+        "--weight-change-only",
+        type=Path,
+        metavar="JSON",
+        help="only add the weight-change scenario to a finished run's result JSON, on the"
+        " warehouse its work folder still holds",
+    )
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up probes")
     parser.add_argument("--profile-top", type=int, default=5, help="models to EXPLAIN ANALYZE")
     parser.add_argument(
@@ -753,11 +813,20 @@ def main(argv: list[str] | None = None) -> int:
         data_docs=args.data_docs,
         skip_dbt_tests=args.skip_dbt_tests,
         daily=not args.no_daily,
+        weight_change=not args.no_weight_change,
         startup=not args.no_startup,
         profile_top=args.profile_top,
         notes=list(args.note),
     )
-    if args.resume:
+    if args.weight_change_only:
+        report = json.loads(args.weight_change_only.read_text())
+        day = dt.date.fromisoformat(
+            report.get("daily_run", {}).get("as_of_date", report["end_date"])
+        )
+        report["weight_change"] = bench.weight_change_run(day)
+        report["ratios"] = _ratios(report)
+        report["targets"] = _targets(report)
+    elif args.resume:
         report = bench.finish(json.loads((bench.work / "report.partial.json").read_text()))
     else:
         report = bench.run()
@@ -767,7 +836,10 @@ def main(argv: list[str] | None = None) -> int:
     json_path.write_text(json.dumps(report, indent=1, default=str) + "\n")
     md_path.write_text(render_markdown(report))
     print(f"[bench] wrote {json_path} and {md_path}")
-    ok = report["full_run"]["success"] and report.get("daily_run", {}).get("success", True)
+    ok = all(
+        report.get(run, {}).get("success", True)
+        for run in ("full_run", "daily_run", "weight_change")
+    )
     if not ok:
         print("[bench] a pipeline run FAILED: see failed_steps in the JSON", file=sys.stderr)
     return 0 if ok else 1

@@ -178,6 +178,17 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
             f"| daily run / full run | {_s(100 * ratios['daily_vs_full'], 0)}% |",
             f"| peak memory, daily run | {_mb(d['peak_rss_mb'])} MB |",
         ]
+    if "weight_change" in r:
+        w = r["weight_change"]
+        moved = w["moved"]
+        lines += [
+            f"| weight change re-scored ({moved['amount']:g} of the {moved['scorecard']}"
+            f" scorecard's weight moved from {moved['from']} to {moved['to']}; dbt build"
+            f" {w['selection']}) | {_s(w['wall_s'], 1)} s |",
+            f"| weight change / full run | {_s(100 * ratios['weight_change_vs_full'], 0)}% |",
+            f"| health history rows re-scored | {_int(w['history_rows_rescored'])} of"
+            f" {_int(w['history_rows'])} |",
+        ]
     wh = full.get("warehouse", {})
     if "spark_warehouse_bytes" in wh:
         lines += [
@@ -251,6 +262,21 @@ def render_markdown(r: dict, top_models: int = 15) -> str:
                 f"| Spark session: stop | {_s(spark['stop_s'])} |",
                 f"| Spark session probe process, spawn to exit | {_s(spark['process_s'])} |",
             ]
+        lines.append("")
+    if "weight_change" in r:
+        w = r["weight_change"]
+        slowest = sorted(w["models"].items(), key=lambda kv: -kv[1]["execution_time_s"])
+        lines += [
+            f"## Weight change: {_s(w['wall_s'], 1)} s (dbt {_s(w['dbt_wall_s'], 1)} s,"
+            f" peak {_mb(w['peak_rss_mb'])} MB, as of {w['as_of_date']})",
+            "",
+            f"{len(w['models'])} models and {w['data_tests']} data tests"
+            f" ({_s(w['data_tests_s'], 1)} s summed) re-ran. The slowest models:",
+            "",
+            "| model | s |",
+            "|---|---:|",
+        ]
+        lines += [f"| {name} | {_s(m['execution_time_s'])} |" for name, m in slowest[:10]]
         lines.append("")
     prof = r.get("profiles")
     if prof and prof.get("skipped"):

@@ -4,9 +4,10 @@ of exactly its process tree:
     python -m tools.bench.worker PHASE --out result.json [options]
 
 PHASE is generate, lower-bound, daily-drop, pipeline (the Dagster job `pulse_refresh`
-in-process, as `orchestration.cli run` does, with the settings from the environment) or
-import-definitions (the Dagster code location's load time) or spark-session (a local Spark
-session's start-up, tools/bench/spark_session.py). Each writes its result as JSON.
+in-process, as `orchestration.cli run` does, with the settings from the environment),
+weight-change (tools/bench/weight_change.py) or import-definitions (the Dagster code
+location's load time) or spark-session (a local Spark session's start-up,
+tools/bench/spark_session.py). Each writes its result as JSON.
 Wall-clock stamps are time.time(), the clock Dagster stamps its events with.
 """
 
@@ -53,6 +54,13 @@ def _spark_session(args) -> dict:
     from tools.bench.spark_session import measure
 
     return measure()
+
+
+def _weight_change(args) -> dict:
+    from tools.bench.weight_change import copy_project, rescore
+
+    moved = copy_project(Path(args.project))
+    return {"moved": moved, **rescore(Path(args.project), Path(args.artifacts))}
 
 
 def _manifest_mtime() -> float | None:
@@ -176,6 +184,7 @@ PHASES = {
     "pipeline": _pipeline,
     "import-definitions": _import_definitions,
     "spark-session": _spark_session,
+    "weight-change": _weight_change,
 }
 
 
@@ -189,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-date")
     parser.add_argument("--last-day")
     parser.add_argument("--artifacts")
+    parser.add_argument("--project")
     args = parser.parse_args(argv)
     result = PHASES[args.phase](args)
     result.setdefault("t_main", T_MAIN)
