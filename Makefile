@@ -87,7 +87,7 @@ lint: install
 	$(BIN)/ruff format --check orchestration tools tests
 	$(BIN)/sqlfluff lint models macros --processes 2
 
-## test: lint and the test suite, all but the Spark target (every developer's loop)
+## test: lint and the test suite, all but test-spark and test-bench (every developer's loop)
 test: parse lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not spark and not bench"
 
