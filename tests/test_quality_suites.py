@@ -52,7 +52,7 @@ SUITE = {
         _exp(
             "expect_column_values_to_be_in_set", "warn", column="status", value_set=["open", "paid"]
         ),  # noqa: E501
-        _exp("expect_column_values_to_match_regex", column="status", regex="(?i)^(open|paid)$"),
+        _exp("expect_column_values_to_match_regex", column="status", regex="(?i)^(?:open|paid)$"),
         _exp(
             "expect_column_pair_values_a_to_be_greater_than_b",
             column_A="b",
