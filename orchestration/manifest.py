@@ -9,6 +9,7 @@ it on every load of the code location, so an edited model shows up on "Reload".
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import warnings
 from functools import cache
@@ -20,6 +21,7 @@ from orchestration.resources import dbt_command, dbt_project
 ADAPTER_TYPE = dict(zip(TARGETS, ("duckdb", "spark"), strict=True))
 
 # The dbt project's own files: a manifest older than any of them may miss a model.
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "seeds", "tests/dbt")
 
 
@@ -49,14 +51,31 @@ def stale_reason(path: Path | None = None, manifest: dict | None = None) -> str 
     if adapter != wanted:
         return f"it was parsed for the {adapter} adapter, the target is {wanted}"
     built = path.stat().st_mtime
-    root = dbt_project.project_dir
-    sources = [root / "dbt_project.yml", root / "profiles.yml"]
-    for folder in PROJECT_FOLDERS:
-        sources.extend(p for p in (root / folder).rglob("*") if p.is_file())
-    newer = [p for p in sources if p.exists() and p.stat().st_mtime > built]
+    root = Path(dbt_project.project_dir)
+    newer = [p for p in project_files(root) if p.stat().st_mtime > built]
     if newer:
         return f"{newer[0].relative_to(root)} is newer"
     return None
+
+
+def project_files(root: Path) -> list[Path]:
+    """The files of the dbt project at `root` (PROJECT_FILES and every file under
+    PROJECT_FOLDERS) that exist."""
+    files = [root / name for name in PROJECT_FILES if (root / name).is_file()]
+    for folder in PROJECT_FOLDERS:
+        files.extend(p for p in (root / folder).rglob("*") if p.is_file())
+    return files
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the dbt project's own files in `target` (new), e.g. for a test or the
+    benchmark that edits a seed of it; dbt runs on it with --project-dir `target`."""
+    root = Path(dbt_project.project_dir)
+    for source in project_files(root):
+        destination = target / source.relative_to(root)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+    return target
 
 
 def prepare_manifest() -> bool:

@@ -31,10 +31,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from orchestration.manifest import project_files
+
 # project folder + --vars + newest file time -> (manifest, the manifest.json it was written to)
 _MANIFESTS: dict[tuple, tuple[object, Path]] = {}
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
-PROJECT_FOLDERS = ("models", "macros", "seeds", "tests/dbt", "snapshots", "analyses")
 # dbt's placeholder in manifest.env_vars for a variable the parse read through its default
 DEFAULT_ENV_PLACEHOLDER = "DBT_DEFAULT_PLACEHOLDER"
 
@@ -101,11 +101,7 @@ def _option(argv: list[str], name: str) -> str | None:
 
 
 def _newest_file_time(project: Path) -> float:
-    times = [(project / name).stat().st_mtime for name in PROJECT_FILES]
-    for folder in PROJECT_FOLDERS:
-        if (project / folder).is_dir():
-            times += [p.stat().st_mtime for p in (project / folder).rglob("*") if p.is_file()]
-    return max(times)
+    return max(p.stat().st_mtime for p in project_files(project))
 
 
 def _same_environment(manifest, env: dict[str, str]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
+from orchestration.manifest import PROJECT_FILES
 from tests import dbt_runner
 from tests.helpers import query, run_dbt
 
@@ -38,7 +39,7 @@ def test_the_second_command_on_the_same_project_parses_nothing(tmp_path, monkeyp
 def test_a_changed_project_file_or_vars_parse_again(tmp_path):
     argv = ["ls", "--project-dir", str(tmp_path), "--vars", '{"a": 1}']
     (tmp_path / "models").mkdir()
-    for name in dbt_runner.PROJECT_FILES:
+    for name in PROJECT_FILES:
         (tmp_path / name).write_text("")
     model = tmp_path / "models" / "m.sql"
     model.write_text("select 1")

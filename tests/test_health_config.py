@@ -15,22 +15,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orchestration.config import PROJECT_ROOT
+from orchestration.manifest import copy_project
 from tests.helpers import copy_parse_state, query, query_df, run_dbt
 
 COMPONENTS = ["usage", "engagement", "satisfaction", "support", "payments", "advocacy", "renewal"]
 SCORES = [f"{c}_score" for c in COMPONENTS]
 FCT_COLUMNS = f"customer_id, as_of_date, scorecard, {', '.join(SCORES)}, health_score"
 NO_TESTS = ["--exclude-resource-type", "test", "unit_test"]
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in ("models", "macros", "seeds", "tests/dbt"):
-        shutil.copytree(PROJECT_ROOT / name, target / name)
-    return target
 
 
 def dbt(project: Path, warehouse: Path, as_of: str, *args: str) -> None:

@@ -46,6 +46,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import PROJECT_ROOT
+from orchestration.manifest import copy_project
 from tests.helpers import ingest, query, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity_exports"
@@ -71,11 +72,7 @@ def _md5(text: str) -> str:
 
 def _copy_project(target: Path) -> Path:
     """The dbt project with the test's identity map in place of the shipped (empty) one."""
-    target.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in ("models", "macros", "seeds", "tests/dbt"):
-        shutil.copytree(PROJECT_ROOT / name, target / name)
+    copy_project(target)
     (target / "seeds" / "identity_map.csv").write_text(IDENTITY_MAP, encoding="utf-8")
     return target
 

@@ -24,14 +24,12 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import PROJECT_ROOT
+from orchestration.manifest import copy_project
 from orchestration.parse_state import seed
 from orchestration.resources import dbt_command
 
 SEED = Path("seeds") / "health_score_weights.csv"
 MOVED = 0.05
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
-PROJECT_FOLDERS = ("models", "macros", "seeds", "tests/dbt")
 SELECTION = "health_score_weights+"
 
 
@@ -55,16 +53,12 @@ def moved_weights(text: str, amount: float = MOVED) -> tuple[str, dict]:
     return out.getvalue(), {**moved, "amount": amount}
 
 
-def copy_project(target: Path) -> dict:
+def copy_project_moving_a_weight(target: Path) -> dict:
     """The dbt project copied to `target` with one weight moved; returns what moved."""
     if target.exists():
         shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy(PROJECT_ROOT / name, target / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(PROJECT_ROOT / name, target / name)
-    text, moved = moved_weights((PROJECT_ROOT / SEED).read_text(encoding="utf-8"))
+    copy_project(target)
+    text, moved = moved_weights((target / SEED).read_text(encoding="utf-8"))
     (target / SEED).write_text(text, encoding="utf-8")
     return moved
 

@@ -57,9 +57,9 @@ def _spark_session(args) -> dict:
 
 
 def _weight_change(args) -> dict:
-    from tools.bench.weight_change import copy_project, rescore
+    from tools.bench.weight_change import copy_project_moving_a_weight, rescore
 
-    moved = copy_project(Path(args.project))
+    moved = copy_project_moving_a_weight(Path(args.project))
     return {"moved": moved, **rescore(Path(args.project), Path(args.artifacts))}
 
 
