@@ -40,6 +40,11 @@
     ],
     'int_health_changes_renewal': ['reference_mrr'],
 } %}
+{#- summed in their own type: money (decimals; a double sum of them is not exact) and the
+    columns that already are doubles -#}
+{%- set own_type_totals = [
+    'satisfaction_sum', 'ticket_load', 'invoice_amount', 'past_due_amount', 'reference_mrr'
+] %}
 {%- set totals = [] %}
 {%- for family in families.values() %}{% do totals.extend(family) %}{% endfor %}
 
@@ -118,11 +123,18 @@ changes as (
 ),
 
 change_days as (
+    -- counts are summed as doubles: exact for integers below 2^53, and half the memory of
+    -- the 128-bit integer a sum of bigints returns, here and in the window pass below (this
+    -- model at SF10 under the 2 GB memory cap: 127 s against 171 s; with 6 GB, 99 s)
     select
         customer_id,
         change_day,
         {%- for column in totals %}
-            sum({{ column }}) as {{ column }},
+            {%- if column in own_type_totals %}
+                sum({{ column }}) as {{ column }},
+            {%- else %}
+                sum(cast({{ column }} as {{ double }})) as {{ column }},
+            {%- endif %}
         {%- endfor %}
         max(last_usage_day) as last_usage_day
     from changes

@@ -109,57 +109,6 @@ scored as (
     from weighted
 ),
 
-contributions as (
-    -- pull of each component against a neutral 50, weight included:
-    -- (score - 50) * weight / coverage; they add up to health_score - 50
-    select
-        {%- for component in components_list %}
-            case
-                when {{ component }}_score is not null and {{ component }}_weight > 0
-                    then ({{ component }}_score - 50) * {{ component }}_weight / coverage
-            end as {{ component }}_contribution,
-        {%- endfor %}
-        customer_id,
-        as_of_date
-    from scored
-    where coverage > 0 and is_scored_day
-),
-
-extremes as (
-    select
-        contributions.*,
-        {{ health_extreme_contribution('least') }} as lowest_contribution,
-        {{ health_extreme_contribution('greatest') }} as highest_contribution
-    from contributions
-),
-
-drivers as (
-    -- the component with the lowest (highest) contribution when it is negative (positive);
-    -- ties: the first in the components' order
-    select
-        customer_id,
-        as_of_date,
-        case
-            when lowest_contribution < 0
-                then case
-                    {%- for component in components_list %}
-                        when {{ component }}_contribution = lowest_contribution
-                            then '{{ component }}'
-                    {%- endfor %}
-                end
-        end as top_negative_driver,
-        case
-            when highest_contribution > 0
-                then case
-                    {%- for component in components_list %}
-                        when {{ component }}_contribution = highest_contribution
-                            then '{{ component }}'
-                    {%- endfor %}
-                end
-        end as top_positive_driver
-    from extremes
-),
-
 thresholds as (
     {{ health_thresholds_pivot(ref('health_category_thresholds')) }}
 ),
@@ -214,6 +163,63 @@ categorised as (
     where scored.is_scored_day
 ),
 
+contributions as (
+    -- pull of each component against a neutral 50, weight included:
+    -- (score - 50) * weight / coverage; they add up to health_score - 50. Computed on the
+    -- scored rows themselves (no join back): without coverage every contribution is null
+    select
+        {%- for component in components_list %}
+            case
+                when
+                    categorised.{{ component }}_score is not null
+                    and categorised.{{ component }}_weight > 0
+                    then
+                        (categorised.{{ component }}_score - 50)
+                        * categorised.{{ component }}_weight / categorised.coverage
+            end as {{ component }}_contribution,
+        {%- endfor %}
+        categorised.*
+    from categorised
+),
+
+extremes as (
+    select
+        contributions.*,
+        {{ health_extreme_contribution('least') }} as lowest_contribution,
+        {{ health_extreme_contribution('greatest') }} as highest_contribution
+    from contributions
+),
+
+drivers as (
+    -- the component with the lowest (highest) contribution when it is negative (positive);
+    -- ties: the first in the components' order
+    select
+        extremes.*,
+        case
+            when extremes.lowest_contribution < 0
+                then case
+                    {%- for component in components_list %}
+                        when
+                            extremes.{{ component }}_contribution
+                            = extremes.lowest_contribution
+                            then '{{ component }}'
+                    {%- endfor %}
+                end
+        end as top_negative_driver,
+        case
+            when extremes.highest_contribution > 0
+                then case
+                    {%- for component in components_list %}
+                        when
+                            extremes.{{ component }}_contribution
+                            = extremes.highest_contribution
+                            then '{{ component }}'
+                    {%- endfor %}
+                end
+        end as top_positive_driver
+    from extremes
+),
+
 prior_scores as (
     select
         customer_id,
@@ -228,37 +234,33 @@ fingerprint as (
 
 final as (
     select
-        cast(categorised.customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(categorised.as_of_date as date) as as_of_date,
-        cast(categorised.segment as {{ dbt.type_string() }}) as segment,
-        cast(categorised.scorecard as {{ dbt.type_string() }}) as scorecard,
+        cast(drivers.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(drivers.as_of_date as date) as as_of_date,
+        cast(drivers.segment as {{ dbt.type_string() }}) as segment,
+        cast(drivers.scorecard as {{ dbt.type_string() }}) as scorecard,
         {%- for component in components_list %}
-            cast(categorised.{{ component }}_score as {{ pulse_type_double() }})
+            cast(drivers.{{ component }}_score as {{ pulse_type_double() }})
                 as {{ component }}_score,
         {%- endfor %}
-        cast(categorised.health_score as {{ pulse_type_double() }}) as health_score,
-        cast(categorised.coverage as {{ pulse_type_double() }}) as coverage,
-        cast(categorised.components_with_data as {{ dbt.type_int() }}) as components_with_data,
-        cast(categorised.health_category as {{ dbt.type_string() }}) as health_category,
-        cast({{ health_color('categorised.health_category') }} as {{ dbt.type_string() }})
+        cast(drivers.health_score as {{ pulse_type_double() }}) as health_score,
+        cast(drivers.coverage as {{ pulse_type_double() }}) as coverage,
+        cast(drivers.components_with_data as {{ dbt.type_int() }}) as components_with_data,
+        cast(drivers.health_category as {{ dbt.type_string() }}) as health_category,
+        cast({{ health_color('drivers.health_category') }} as {{ dbt.type_string() }})
             as health_color,
-        cast(categorised.health_score - prior_scores.health_score as {{ pulse_type_double() }})
+        cast(drivers.health_score - prior_scores.health_score as {{ pulse_type_double() }})
             as score_change_30d,
         cast(drivers.top_negative_driver as {{ dbt.type_string() }}) as top_negative_driver,
         cast(drivers.top_positive_driver as {{ dbt.type_string() }}) as top_positive_driver,
-        cast(categorised.mrr as decimal(18, 4)) as mrr,
+        cast(drivers.mrr as decimal(18, 4)) as mrr,
         cast(fingerprint.config_fingerprint as {{ dbt.type_string() }}) as config_fingerprint
-    from categorised
+    from drivers
     cross join fingerprint
-    left join drivers
-        on
-            categorised.customer_id = drivers.customer_id
-            and categorised.as_of_date = drivers.as_of_date
     left join prior_scores
         on
-            categorised.customer_id = prior_scores.customer_id
+            drivers.customer_id = prior_scores.customer_id
             and prior_scores.as_of_date
-            = cast({{ dbt.dateadd('day', -30, 'categorised.as_of_date') }} as date)
+            = cast({{ dbt.dateadd('day', -30, 'drivers.as_of_date') }} as date)
 )
 
 select * from final
