@@ -1,6 +1,9 @@
 -- Every customer any source refers to, with the CRM's attributes where the CRM knows it.
 -- Rows of customers the CRM does not (yet) hold are kept everywhere; their segment and
 -- acquisition channel are 'unknown', so a BI tool never loses them in a join.
+-- A table, not a view: several models and many tests read it, each computing a view again.
+{{ config(materialized='table') }}
+
 with
 
 referenced as (

@@ -1,6 +1,9 @@
 -- One row per survey response dated on or before the as-of date, with its UTC month, the
 -- customer's segment, the touchpoint and channel ('unknown' when empty) and the per-type
 -- classification the CX marts count. Formulas: macros/metrics/survey_metrics.sql.
+-- A table, not a view: several models and many tests read it, each computing a view again.
+{{ config(materialized='table') }}
+
 with
 
 responses as (

@@ -4,7 +4,8 @@
 -- in the intermediate layer, after the join to stg_billing__invoices. A payment of an invoice
 -- held back for its unknown currency is held back with it (same reason, unknown_currency):
 -- its amount is in that currency too, and it loads with its invoice once the rate is added.
-{{ config(contract={'enforced': true}) }}
+-- A table, not a view: several models and many tests read it, each computing a view again.
+{{ config(materialized='table', contract={'enforced': true}) }}
 
 with
 

@@ -3,7 +3,8 @@
 -- customer_id: a profiled row's account key resolved to the CRM customer
 -- (base_identity__resolution, docs/profiles.md "One customer across systems"); a row of a
 -- contract landing file keeps its own.
-{{ config(contract={'enforced': true}) }}
+-- A table, not a view: several models and many tests read it, each computing a view again.
+{{ config(materialized='table', contract={'enforced': true}) }}
 
 with
 
