@@ -14,22 +14,19 @@
 with
 
 history as (
+    -- the scores of the month starts whose horizon has ended: one filtered pass over the
+    -- history, no join back to a list of such days
     select * from {{ ref('fct_customer_health_daily') }}
-    where health_score is not null
-),
-
-month_starts as (
-    select distinct history.as_of_date as month_start
-    from history
     where
-        history.as_of_date = {{ pulse_month('history.as_of_date') }}
-        and {{ dbt.dateadd('day', horizon, 'history.as_of_date') }} <= {{ pulse_as_of_date() }}
+        health_score is not null
+        and as_of_date = {{ pulse_month('as_of_date') }}
+        and {{ dbt.dateadd('day', horizon, 'as_of_date') }} <= {{ pulse_as_of_date() }}
 ),
 
 final as (
     select
         history.customer_id,
-        month_starts.month_start,
+        history.as_of_date as month_start,
         history.segment,
         history.scorecard,
         {%- for component in health_components() %}
@@ -41,16 +38,15 @@ final as (
         history.mrr,
         spells.spell_end,
         coalesce(
-            spells.spell_end <= {{ dbt.dateadd('day', horizon, 'month_starts.month_start') }},
+            spells.spell_end <= {{ dbt.dateadd('day', horizon, 'history.as_of_date') }},
             false
         ) as churned
     from history
-    inner join month_starts on history.as_of_date = month_starts.month_start
     inner join {{ ref('int_health_customer_spells') }} as spells
         on
             history.customer_id = spells.customer_id
-            and month_starts.month_start >= spells.spell_start
-            and month_starts.month_start < spells.active_until
+            and history.as_of_date >= spells.spell_start
+            and history.as_of_date < spells.active_until
 )
 
 select * from final
