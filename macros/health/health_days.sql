@@ -1,6 +1,7 @@
 {#-
-    The days each stored layer of the health history computes in a run, and the two set-based
-    building blocks that keep the signals linear in customer-days plus events.
+    The days each stored layer of the health history computes in a run, and the set-based
+    building blocks that keep the signals linear in customer-days plus events (the running
+    totals of changes, health_running_totals, is documented at its definition below).
 
     health_day_range(fingerprint) -> a select of one row (first_day, last_day): the run of
         consecutive days the calling incremental model (re)computes, last_day = the as-of date.
@@ -147,3 +148,80 @@
                 or {{ days }}.as_of_date < {{ stream }}.next_change_day
             )
 {%- endmacro %}
+
+
+{#- health_running_totals(sources, day_range, own_type) -> a select of one row per customer and change
+    day of the change models `sources` (a mapping: change model -> the columns it adds to),
+    with the totals in force from that day until the next change day (next_change_day, null
+    for the last): customer_id, change_day, next_change_day, one running total per column,
+    and last_usage_day (the latest usage day, a running max) when a source has that column
+    (listed as 'last_usage_day'). Reads the causes still counting on day_range's first day
+    (expires_day after it) up to its last day; day_range: a relation of one row
+    (first_day, last_day), e.g. the caller's health_day_range CTE.
+    Counts are summed as doubles: exact for integers below 2^53, and half the memory of the
+    128-bit integer a sum of bigints returns. The columns listed in own_type are summed in their
+    own type: money (decimals: a double sum of them is not exact) and columns that already are
+    doubles. -#}
+{% macro health_running_totals(sources, day_range, own_type) -%}
+    {%- set totals = [] %}
+    {%- for columns in sources.values() %}
+        {%- for column in columns if column != 'last_usage_day' %}{% do totals.append(column) %}{% endfor %}
+    {%- endfor %}
+    {%- set maxes = [] %}
+    {%- for columns in sources.values() if 'last_usage_day' in columns %}{% do maxes.append('last_usage_day') %}{% endfor %}
+    {%- set outputs = totals + (maxes[:1]) %}
+    {%- set double = pulse_type_double() %}
+    select
+        customer_id,
+        change_day,
+        lead(change_day) over (partition by customer_id order by change_day) as next_change_day,
+        {%- for column in outputs %}
+        {{ 'max' if column == 'last_usage_day' else 'sum' }}({{ column }}) over customer_changes
+            as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            customer_id,
+            change_day,
+            {%- for column in outputs %}
+                {%- if column == 'last_usage_day' %}
+            max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+                {%- elif column in own_type %}
+            sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+                {%- else %}
+            sum(cast({{ column }} as {{ double }})) as {{ column }}{{ ',' if not loop.last }}
+                {%- endif %}
+            {%- endfor %}
+        from (
+            {%- for model, columns in sources.items() %}
+            select
+                changes.customer_id,
+                changes.change_day,
+                {%- for column in outputs %}
+                    {%- if column in columns %}
+                changes.{{ column }}{{ ',' if not loop.last }}
+                    {%- elif column == 'last_usage_day' %}
+                cast(null as date) as {{ column }}{{ ',' if not loop.last }}
+                    {%- else %}
+                0 as {{ column }}{{ ',' if not loop.last }}
+                    {%- endif %}
+                {%- endfor %}
+            from {{ ref(model) }} as changes
+            cross join {{ day_range }}
+            where
+                changes.expires_day > {{ day_range }}.first_day
+                and changes.change_day <= {{ day_range }}.last_day
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as changes
+        group by customer_id, change_day
+    ) as change_days
+    window customer_changes as (
+        partition by customer_id
+        order by change_day
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+

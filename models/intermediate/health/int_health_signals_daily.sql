@@ -5,9 +5,9 @@
 -- vars changed) and replaces them.
 -- Linear in customer-days plus events: every signal is a running total of the changes of
 -- int_health_changes_* (each cause enters its window on its day and leaves it window-length
--- days later), summed per customer in one time-ordered pass over the changes, then attached to
--- each customer-day with one as-of join (the latest change on or before the day). No event is
--- joined to the days of its window.
+-- days later), summed per customer in a time-ordered pass over the changes (two streams: see
+-- below), then attached to each customer-day with an as-of join per stream (the latest
+-- change on or before the day). No event is joined to the days of its window.
 -- Point in time: a day's signals use only what is dated on or before that day (events,
 -- tickets created, responses, payments; a ticket not resolved by the end of the day counts as
 -- open; an invoice not paid by the day counts as unpaid).
@@ -21,12 +21,17 @@
 {%- set usage_days = var('health_usage_window_days') | int %}
 {%- set renewal_days = var('health_renewal_window_days') | int %}
 {%- set double = pulse_type_double() %}
-{#- the running totals, by the change model that carries them; last_usage_day is a max -#}
-{%- set families = {
+{#- the running totals (and last_usage_day, a running max), by the change model that carries
+    them, in two streams, each over its own change days: the product events (most of the
+    change days, few totals) and the rest (few change days, most totals). One stream over all
+    of them would carry every total on every change day: twice the window work. -#}
+{%- set product_sources = {
     'int_health_changes_product': [
         'usage_active_days', 'usage_logins', 'usage_features', 'engagement_webinars',
-        'engagement_courses', 'advocacy_referrals', 'advocacy_reviews',
+        'engagement_courses', 'advocacy_referrals', 'advocacy_reviews', 'last_usage_day',
     ],
+} %}
+{%- set other_sources = {
     'int_health_changes_surveys': [
         'survey_responses', 'satisfaction_sum', 'satisfaction_responses', 'nps_sum',
         'nps_responses',
@@ -40,13 +45,22 @@
     ],
     'int_health_changes_renewal': ['reference_mrr'],
 } %}
-{#- summed in their own type: money (decimals; a double sum of them is not exact) and the
-    columns that already are doubles -#}
+{#- summed in their own type: money (decimals) and the columns that already are doubles -#}
 {%- set own_type_totals = [
     'satisfaction_sum', 'ticket_load', 'invoice_amount', 'past_due_amount', 'reference_mrr'
 ] %}
+{#- the stream (CTE) that carries each total -#}
+{%- set stream_of = {} %}
+{%- set streams = {'product_running': product_sources, 'other_running': other_sources} %}
+{%- for stream, sources in streams.items() %}
+    {%- for columns in sources.values() %}
+        {%- for column in columns %}{% do stream_of.update({column: stream}) %}{% endfor %}
+    {%- endfor %}
+{%- endfor %}
 {%- set totals = [] %}
-{%- for family in families.values() %}{% do totals.extend(family) %}{% endfor %}
+{%- for column in stream_of if column != 'last_usage_day' %}
+    {%- do totals.append(column) %}
+{%- endfor %}
 
 with
 
@@ -93,70 +107,13 @@ customer_days as (
     ]) }}
 ),
 
-changes as (
-    -- the causes still counting on the first day computed, up to the last
-    {%- for family, columns in families.items() %}
-        select
-            {{ family }}.customer_id,
-            {{ family }}.change_day,
-            {%- for column in totals %}
-                {%- if column in columns %}
-                    {{ family }}.{{ column }},
-                {%- else %}
-                    0 as {{ column }},
-                {%- endif %}
-            {%- endfor %}
-            {%- if family == 'int_health_changes_product' %}
-                {{ family }}.last_usage_day
-            {%- else %}
-                cast(null as date) as last_usage_day
-            {%- endif %}
-        from {{ ref(family) }} as {{ family }}
-        cross join day_range
-        where
-            {{ family }}.expires_day > day_range.first_day
-            and {{ family }}.change_day <= day_range.last_day
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-),
-
-change_days as (
-    -- counts are summed as doubles: exact for integers below 2^53, and half the memory of
-    -- the 128-bit integer a sum of bigints returns, here and in the window pass below (this
-    -- model at SF10 under the 2 GB memory cap: 127 s against 171 s; with 6 GB, 99 s)
-    select
-        customer_id,
-        change_day,
-        {%- for column in totals %}
-            {%- if column in own_type_totals %}
-                sum({{ column }}) as {{ column }},
-            {%- else %}
-                sum(cast({{ column }} as {{ double }})) as {{ column }},
-            {%- endif %}
-        {%- endfor %}
-        max(last_usage_day) as last_usage_day
-    from changes
-    group by customer_id, change_day
-),
-
-running as (
+product_running as (
     -- the totals in force from each change day until the next one
-    select
-        customer_id,
-        change_day,
-        lead(change_day) over (partition by customer_id order by change_day) as next_change_day,
-        {%- for column in totals %}
-            sum({{ column }}) over customer_changes as {{ column }},
-        {%- endfor %}
-        max(last_usage_day) over customer_changes as last_usage_day
-    from change_days
-    window customer_changes as (
-        partition by customer_id
-        order by change_day
-        rows between unbounded preceding and current row
-    )
+    {{ health_running_totals(product_sources, 'day_range', own_type_totals) }}
+),
+
+other_running as (
+    {{ health_running_totals(other_sources, 'day_range', own_type_totals) }}
 ),
 
 customers as (
@@ -179,14 +136,15 @@ signals as (
                 customer_days.spell_start
                 > {{ dbt.dateadd('day', -1 * renewal_days, 'customer_days.as_of_date') }}
                 then customer_days.spell_start_mrr
-            else running.reference_mrr
+            else {{ stream_of['reference_mrr'] }}.reference_mrr
         end as reference_mrr,
         {%- for column in totals if column != 'reference_mrr' %}
-            coalesce(running.{{ column }}, 0) as {{ column }},
+            coalesce({{ stream_of[column] }}.{{ column }}, 0) as {{ column }},
         {%- endfor %}
-        running.last_usage_day
+        {{ stream_of['last_usage_day'] }}.last_usage_day
     from customer_days
-    {{ health_latest_change_join('running', 'customer_days') }}
+    {{ health_latest_change_join('product_running', 'customer_days') }}
+    {{ health_latest_change_join('other_running', 'customer_days') }}
 ),
 
 final as (
