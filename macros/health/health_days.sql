@@ -150,33 +150,33 @@
 {%- endmacro %}
 
 
-{#- health_running_totals(sources, day_range, own_type) -> a select of one row per customer and change
-    day of the change models `sources` (a mapping: change model -> the columns it adds to),
-    with the totals in force from that day until the next change day (next_change_day, null
-    for the last): customer_id, change_day, next_change_day, one running total per column,
-    and last_usage_day (the latest usage day, a running max) when a source has that column
-    (listed as 'last_usage_day'). Reads the causes still counting on day_range's first day
-    (expires_day after it) up to its last day; day_range: a relation of one row
-    (first_day, last_day), e.g. the caller's health_day_range CTE.
+{#- health_running_totals(sources, day_range, own_type, latest=[]) -> a select of one row per
+    customer and change day of the change models `sources` (a mapping: change model -> the
+    columns it adds to), with the totals in force from that day until the next change day
+    (next_change_day, null for the last): customer_id, change_day, next_change_day and one
+    running total per column. The columns listed in `latest` are days, carried as a running
+    max (the latest such day; null in a source without the column) instead of a sum.
+    Reads the causes still counting on day_range's first day (expires_day after it) up to its
+    last day; day_range: a relation of one row (first_day, last_day), e.g. the caller's
+    health_day_range CTE.
     Counts are summed as doubles: exact for integers below 2^53, and half the memory of the
-    128-bit integer a sum of bigints returns. The columns listed in own_type are summed in their
-    own type: money (decimals: a double sum of them is not exact) and columns that already are
-    doubles. -#}
-{% macro health_running_totals(sources, day_range, own_type) -%}
-    {%- set totals = [] %}
+    128-bit integer a sum of bigints returns. The columns listed in own_type are summed in
+    their own type: money (decimals: a double sum of them is not exact) and columns that
+    already are doubles. -#}
+{% macro health_running_totals(sources, day_range, own_type, latest=[]) -%}
+    {%- set outputs = [] %}
     {%- for columns in sources.values() %}
-        {%- for column in columns if column != 'last_usage_day' %}{% do totals.append(column) %}{% endfor %}
+        {%- for column in columns if column not in outputs %}
+            {%- do outputs.append(column) %}
+        {%- endfor %}
     {%- endfor %}
-    {%- set maxes = [] %}
-    {%- for columns in sources.values() if 'last_usage_day' in columns %}{% do maxes.append('last_usage_day') %}{% endfor %}
-    {%- set outputs = totals + (maxes[:1]) %}
     {%- set double = pulse_type_double() %}
     select
         customer_id,
         change_day,
         lead(change_day) over (partition by customer_id order by change_day) as next_change_day,
         {%- for column in outputs %}
-        {{ 'max' if column == 'last_usage_day' else 'sum' }}({{ column }}) over customer_changes
+        {{ 'max' if column in latest else 'sum' }}({{ column }}) over customer_changes
             as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from (
@@ -184,7 +184,7 @@
             customer_id,
             change_day,
             {%- for column in outputs %}
-                {%- if column == 'last_usage_day' %}
+                {%- if column in latest %}
             max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
                 {%- elif column in own_type %}
             sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
@@ -200,7 +200,7 @@
                 {%- for column in outputs %}
                     {%- if column in columns %}
                 changes.{{ column }}{{ ',' if not loop.last }}
-                    {%- elif column == 'last_usage_day' %}
+                    {%- elif column in latest %}
                 cast(null as date) as {{ column }}{{ ',' if not loop.last }}
                     {%- else %}
                 0 as {{ column }}{{ ',' if not loop.last }}

@@ -45,6 +45,8 @@
     ],
     'int_health_changes_renewal': ['reference_mrr'],
 } %}
+{#- carried as a running max (the latest such day), not summed -#}
+{%- set latest_days = ['last_usage_day'] %}
 {#- summed in their own type: money (decimals) and the columns that already are doubles -#}
 {%- set own_type_totals = [
     'satisfaction_sum', 'ticket_load', 'invoice_amount', 'past_due_amount', 'reference_mrr'
@@ -58,7 +60,7 @@
     {%- endfor %}
 {%- endfor %}
 {%- set totals = [] %}
-{%- for column in stream_of if column != 'last_usage_day' %}
+{%- for column in stream_of if column not in latest_days %}
     {%- do totals.append(column) %}
 {%- endfor %}
 
@@ -109,7 +111,7 @@ customer_days as (
 
 product_running as (
     -- the totals in force from each change day until the next one
-    {{ health_running_totals(product_sources, 'day_range', own_type_totals) }}
+    {{ health_running_totals(product_sources, 'day_range', own_type_totals, latest_days) }}
 ),
 
 other_running as (
