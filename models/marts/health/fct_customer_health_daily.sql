@@ -129,54 +129,54 @@ thresholds as (
     {{ health_thresholds_pivot(ref('health_category_thresholds')) }}
 ),
 
-{#- the quantile rule ranks the day's scores; the fixed rule needs no window pass -#}
+{#- the quantile rule places each score among the day's; the fixed rule needs no window -#}
 {%- if rule == 'quantile' %}
 
-day_ranks as (
-    -- among the customers with a score that day: how many score strictly lower / higher
+ranked as (
+    -- among the customers with a score that day: how many score strictly lower / higher,
+    -- taken on the rows themselves (no join back): a row without a score counts in no
+    -- window, as count skips nulls and nulls sort last
     select
-        customer_id,
-        as_of_date,
-        count(*) over (partition by as_of_date) as scored_customers,
-        rank() over (partition by as_of_date order by health_score) - 1 as scored_lower,
+        scored.*,
+        count(scored.health_score) over (partition by scored.as_of_date) as scored_customers,
+        rank() over (
+            partition by scored.as_of_date order by scored.health_score nulls last
+        ) - 1 as scored_lower,
         -- the running count (default frame: up to the current row's last peer) counts the
         -- rows scoring lower or equal
-        count(*) over (partition by as_of_date)
-        - count(*) over (partition by as_of_date order by health_score) as scored_higher
+        count(scored.health_score) over (partition by scored.as_of_date)
+        - count(scored.health_score) over (
+            partition by scored.as_of_date order by scored.health_score nulls last
+        ) as scored_higher
     from scored
-    where health_score is not null and is_scored_day
+    where scored.is_scored_day
 ),
 {%- endif %}
 
 categorised as (
     select
-        scored.*,
+        day_scores.*,
         case
-            when scored.health_score is null then null
+            when day_scores.health_score is null then null
             {%- if rule == 'quantile' %}
                 when
-                    day_ranks.scored_higher
-                    >= (1 - thresholds.unhealthy_bottom_share) * day_ranks.scored_customers
+                    day_scores.scored_higher
+                    >= (1 - thresholds.unhealthy_bottom_share) * day_scores.scored_customers
                     then 'unhealthy'
                 when
-                    day_ranks.scored_lower
-                    >= (1 - thresholds.healthy_top_share) * day_ranks.scored_customers
+                    day_scores.scored_lower
+                    >= (1 - thresholds.healthy_top_share) * day_scores.scored_customers
                     then 'healthy'
             {%- else %}
-                when scored.health_score < thresholds.unhealthy_below_score then 'unhealthy'
-                when scored.health_score >= thresholds.healthy_min_score then 'healthy'
+                when day_scores.health_score < thresholds.unhealthy_below_score
+                    then 'unhealthy'
+                when day_scores.health_score >= thresholds.healthy_min_score then 'healthy'
             {%- endif %}
             else 'at_risk'
         end as health_category
-    from scored
+    from {{ 'ranked' if rule == 'quantile' else 'scored' }} as day_scores
     cross join thresholds
-    {%- if rule == 'quantile' %}
-        left join day_ranks
-            on
-                scored.customer_id = day_ranks.customer_id
-                and scored.as_of_date = day_ranks.as_of_date
-    {%- endif %}
-    where scored.is_scored_day
+    where day_scores.is_scored_day
 ),
 
 contributions as (
