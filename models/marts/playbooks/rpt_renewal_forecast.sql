@@ -37,8 +37,10 @@ stepped as (
     select
         subscriptions.*,
         cast(greatest(
+            -- the month difference in parentheses: on Spark dbt.datediff by month is a sum of
+            -- two terms, and the division would bind to the second only
             floor(
-                {{ dbt.datediff('subscriptions.anchor_date', pulse_as_of_date(), 'month') }}
+                ({{ dbt.datediff('subscriptions.anchor_date', pulse_as_of_date(), 'month') }})
                 / cast(subscriptions.step_months as {{ pulse_type_double() }})
             ),
             0
