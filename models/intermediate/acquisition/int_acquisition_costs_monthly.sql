@@ -24,7 +24,7 @@ rules as (
     select
         account_from,
         account_to,
-        coalesce(lower(trim(department)), '') as department,
+        coalesce(lower(trim({{ pulse_seed_text('department') }})), '') as department,
         acquisition_category,
         share
     from {{ ref('cost_account_categories') }}
