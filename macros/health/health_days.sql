@@ -225,3 +225,11 @@
     )
 {%- endmacro %}
 
+
+
+{#- health_day_number(date_expr) -> the day's number: whole days since 1970-01-01. The one
+    origin of the day arithmetic of the health models: the invoices' summed due days and the
+    signals' as-of days are subtracted from each other, so both must count from it. -#}
+{% macro health_day_number(date_expr) -%}
+    {{ dbt.datediff("cast('1970-01-01' as date)", date_expr, 'day') }}
+{%- endmacro %}

@@ -141,7 +141,7 @@ entries as (
         0 as invoices,
         0 as invoice_amount,
         1 as unpaid_invoices,
-        {{ dbt.datediff("cast('1970-01-01' as date)", 'due_at', 'day') }}
+        {{ health_day_number('due_at') }}
             as unpaid_due_days,
         0 as late_invoices,
         0 as past_due_amount,

@@ -201,9 +201,7 @@ final as (
             when signals.invoices > 0
                 then cast(
                     signals.paid_days_late
-                    + signals.unpaid_invoices * {{ dbt.datediff(
-                        "cast('1970-01-01' as date)", 'signals.as_of_date', 'day'
-                    ) }}
+                    + signals.unpaid_invoices * {{ health_day_number('signals.as_of_date') }}
                     - signals.unpaid_due_days
                     as {{ double }}
                 ) / signals.invoices

@@ -106,7 +106,7 @@ weighted_scores as (
         weighted.*,
         case when weighted.coverage > 0 then weighted.weighted_sum / weighted.coverage end
             as health_score,
-        {{ dbt.datediff("cast('1970-01-01' as date)", 'weighted.as_of_date', 'day') }}
+        {{ health_day_number('weighted.as_of_date') }}
             as day_number
     from weighted
 ),
