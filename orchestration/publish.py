@@ -242,23 +242,46 @@ def _write_months(
 ) -> None:
     """One Parquet file per month of `table` (<YYYY-MM>.parquet, no `=` in the name, so readers
     add no partition column). A month not in `months` (None: all are written) is a hard link
-    to the previous copy's file when that exists."""
+    to the previous copy's file when that exists.
+
+    The months to write are written by one partitioned COPY, in one pass over the table: a
+    COPY per month read the whole table each time, as its rows are stored by customer, not by
+    day (26 s for the 14 months of the SF10 health history, against 15 s in one pass)."""
+    month = f"strftime({_q(day)}, '%Y-%m')"
     present = [
         row[0]
         for row in con.execute(
-            f"select distinct strftime({_q(day)}, '%Y-%m') from {table} order by 1"
+            f"select distinct {month} from {table} where {_q(day)} is not null order by 1"
         ).fetchall()
     ]
-    for month in present:
-        name = f"{month}.parquet"
-        old = previous / name if previous is not None else None
-        if months is not None and month not in months and old is not None and old.exists():
-            _link(old, folder / name)
-            continue
-        con.execute(
-            f"copy (select * from {table} where strftime({_q(day)}, '%Y-%m') = '{month}')"
-            f" to '{folder / name}' (format parquet)"
-        )
+    to_write = []
+    for name in present:
+        old = previous / f"{name}.parquet" if previous is not None else None
+        if months is not None and name not in months and old is not None and old.exists():
+            _link(old, folder / f"{name}.parquet")
+        else:
+            to_write.append(name)
+    if not to_write:
+        return
+    parts = folder / ".months"
+    months_sql = ", ".join(f"'{name}'" for name in to_write)  # YYYY-MM, from strftime
+    # the partition column is left out of the files (DuckDB's default); its values name the
+    # folders _pulse_month=<YYYY-MM>, one file each
+    con.execute(
+        f"copy (select *, {month} as _pulse_month from {table} where {month} in ({months_sql}))"
+        f" to '{parts}' (format parquet, partition_by (_pulse_month))"
+    )
+    for name in to_write:
+        files = sorted((parts / f"_pulse_month={name}").glob("*.parquet"))
+        if len(files) == 1:
+            files[0].rename(folder / f"{name}.parquet")
+        else:  # DuckDB split the month (it does so past its file-size options): join them
+            listed = ", ".join(f"'{f}'" for f in files)
+            con.execute(
+                f"copy (select * from read_parquet([{listed}])) to"
+                f" '{folder / f'{name}.parquet'}' (format parquet)"
+            )
+    shutil.rmtree(parts)
 
 
 def _swap_current(serving_dir: Path, target: Path) -> None:
