@@ -241,10 +241,8 @@ current_state as (
 ),
 
 described as (
-    {%- set score_text = "cast(cast(opening_day.health_score as decimal(6, 1)) as "
-        ~ dbt.type_string() ~ ")" %}
-    {%- set drop_text = "cast(cast(-opening_day.score_change_30d as decimal(6, 0)) as "
-        ~ dbt.type_string() ~ ")" %}
+    {%- set score_text = pulse_number_text('opening_day.health_score', 1) %}
+    {%- set drop_text = pulse_number_text('-opening_day.score_change_30d', 0) %}
     select
         episodes.*,
         customers.company_name,

@@ -68,11 +68,9 @@ flagged as (
 worded as (
     select
         flagged.*,
-        {#- decimal casts round (half away from zero) and print without trailing noise -#}
-        {%- set score_text = "cast(cast(flagged.health_score as decimal(6, 1)) as "
-            ~ dbt.type_string() ~ ")" %}
-        {%- set drop_text = "cast(cast(-flagged.score_change_30d as decimal(6, 0)) as "
-            ~ dbt.type_string() ~ ")" %}
+        {#- rounded half away from zero, printed without trailing noise -#}
+        {%- set score_text = pulse_number_text('flagged.health_score', 1) %}
+        {%- set drop_text = pulse_number_text('-flagged.score_change_30d', 0) %}
         {%- set floor_text = var('health_attention_floor_score') | string %}
         {%- set recovered_at = '%g' | format(var('health_attention_floor_score')
             + var('health_alert_hysteresis_points')) %}

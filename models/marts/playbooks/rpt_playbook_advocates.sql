@@ -103,7 +103,7 @@ final as (
             "' on '",
             "cast(nps_responded_date as " ~ dbt.type_string() ~ ")",
             "'); healthy (score '",
-            "cast(cast(health_score as decimal(6, 1)) as " ~ dbt.type_string() ~ ")",
+            pulse_number_text('health_score', 1),
             "'); active '",
             "cast(cast(usage_active_days as " ~ dbt.type_int() ~ ") as "
                 ~ dbt.type_string() ~ ")",

@@ -99,13 +99,13 @@ final as (
         cast(share_paying_more * 100 as {{ pulse_type_double() }}) as segment_pct_paying_more,
         cast({{ dbt.concat([
             "'healthy (score '",
-            "cast(cast(health_score as decimal(6, 1)) as " ~ dbt.type_string() ~ ")",
+            pulse_number_text('health_score', 1),
             "'); logins '",
             "cast(cast(logins_before as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ ")",
             "' -> '",
             "cast(cast(logins_now as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ ")",
             "' over " ~ growth_days ~ " days; '",
-            "cast(cast(share_paying_more * 100 as decimal(5, 0)) as " ~ dbt.type_string() ~ ")",
+            pulse_number_text('share_paying_more * 100', 0, 5),
             "'% of the segment pay more'",
         ]) }} as {{ dbt.type_string() }}) as reason
     from candidates
