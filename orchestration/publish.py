@@ -275,10 +275,13 @@ def _write_months(
         files = sorted((parts / f"_pulse_month={name}").glob("*.parquet"))
         if len(files) == 1:
             files[0].rename(folder / f"{name}.parquet")
-        else:  # DuckDB split the month (it does so past its file-size options): join them
+        else:
+            # DuckDB wrote the month in pieces (it flushes open partitions early when many are
+            # open at once, past partitioned_write_max_open_files or its flush threshold):
+            # join them, reading no partition column from the folder names
             listed = ", ".join(f"'{f}'" for f in files)
             con.execute(
-                f"copy (select * from read_parquet([{listed}])) to"
+                f"copy (select * from read_parquet([{listed}], hive_partitioning = false)) to"
                 f" '{folder / f'{name}.parquet'}' (format parquet)"
             )
     shutil.rmtree(parts)

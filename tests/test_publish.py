@@ -245,6 +245,48 @@ def test_day_table_publishes_only_the_changed_days(tmp_path):
     assert _served(third.path) == ([("C1", jun_2, 42.0)], [("C1", jun_2, 42.0)])
 
 
+def test_a_month_duckdb_writes_in_pieces_is_published_as_one_file(tmp_path):
+    """DuckDB's partitioned write splits a month into several files when it must flush
+    partitions before the end (many months open at once, a low flush threshold): forced here
+    with its own settings, the month still becomes one <YYYY-MM>.parquet with every row."""
+    work, serving = tmp_path / "work.duckdb", tmp_path / "serving"
+    con = duckdb.connect(str(work))
+    # 60 days over three months, the days interleaved, 20,000 rows
+    con.execute(
+        "create table fct_days as select 'C' || (i // 60) as customer_id,"
+        " cast(date '2025-01-01' + cast(i % 60 as integer) as date) as as_of_date,"
+        " cast(i as double) as score from range(20000) as r(i)"
+    )
+    con.execute(
+        "set threads = 1; set partitioned_write_max_open_files = 1;"
+        " set partitioned_write_flush_threshold = 1000"
+    )
+    try:
+        published = publish(
+            con,
+            serving,
+            [("main", "fct_days")],
+            "run-1",
+            AS_OF,
+            day_tables={"fct_days": "as_of_date"},
+        )
+    finally:
+        con.close()
+    folder = published.path / "parquet" / "fct_days"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2025-01.parquet",
+        "2025-02.parquet",
+        "2025-03.parquet",
+    ]
+    # January has 31 of the 60 days: rows i with i % 60 < 31
+    january = duckdb.sql(
+        f"select count(*) from read_parquet('{folder / '2025-01.parquet'}')"
+    ).fetchall()
+    assert january == [(sum(1 for i in range(20000) if i % 60 < 31),)]
+    table, parquet = _served(published.path)
+    assert len(table) == 20000 and parquet == table
+
+
 # --- a publish copies only the tables that changed ---------------------------------------------
 
 
